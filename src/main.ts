@@ -17,7 +17,9 @@ import { VERSION_BANNER } from './daemon/version.js';
 import { configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
 import { formatConsoleLine } from './daemon/log.js';
 import { dumpConfigLines, configToJson } from './config/dump.js';
-import { explainConfig } from './config/explain.js';
+import { explainConfigs } from './config/explain_model.js';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseCommandLine(argv);
@@ -36,11 +38,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const signum = optionValue(cl, 'signum');
   if (signum !== undefined) return printSignum(signum);
-  if (cl.operands.length > 0) {
+  if (cl.operands.length > 0 && cl.subcommand !== 'explain') {
     process.stderr.write(`keepalived-ts: unexpected argument '${cl.operands[0] ?? ''}'\n${USAGE}`);
     return 1;
   }
   if (cl.subcommand === 'explain') return runExplain(cl);
+  if (cl.subcommand === 'demo') return runDemo();
   if (hasOption(cl, 'configTest')) return runConfigTest(cl);
   if (hasOption(cl, 'dumpConfig')) return runDumpConfig(cl);
   return runDaemon(cl);
@@ -86,12 +89,56 @@ function runDumpConfig(cl: CommandLine): number {
   return 0;
 }
 
+/**
+ * explain: `-f FILE` and/or files as operands (the members of a VRRP group usually live in
+ * different files; giving them all lets explain compare them).
+ */
 function runExplain(cl: CommandLine): number {
-  const result = load(cl);
-  for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
-  if (result.config === undefined) return result.abortExitCode ?? 1;
-  process.stdout.write(explainConfig(result.config));
-  return configTestExitCode(result.diagnostics) === 0 ? 0 : 1;
+  const files = [...(hasOption(cl, 'useFile') ? [configFile(cl)] : []), ...cl.operands];
+  if (files.length === 0) files.push(DEFAULT_CONFIG_FILE);
+  const loaded = [];
+  let failed = false;
+  for (const file of files) {
+    const result = loadConfig({
+      file,
+      configId: optionValue(cl, 'configId'),
+      allConfig: hasOption(cl, 'allConfig'),
+    });
+    for (const d of result.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    if (configTestExitCode(result.diagnostics) !== 0) failed = true;
+    if (result.config === undefined) return result.abortExitCode ?? 1;
+    loaded.push({ label: basename(file), config: result.config });
+  }
+  process.stdout.write(explainConfigs(loaded));
+  return failed ? 1 : 0;
+}
+
+/**
+ * Until the lab demo lands (namespaces, two load balancers, real servers, a live
+ * failover), `npm run demo` shows what works today: explain on the bundled examples.
+ */
+function runDemo(): number {
+  const dir = fileURLToPath(new URL('../../examples/', import.meta.url));
+  process.stdout.write(
+    'keepalived-ts demo: the network lab is not implemented yet; showing `keepalived-ts explain`\n' +
+      `on the bundled examples in ${dir} (a load-balancer pair, then a config with pitfalls).\n\n`,
+  );
+  const pair = ['lb-master.conf', 'lb-backup.conf'].map((f) => join(dir, f));
+  const single = [join(dir, 'unicast-pitfalls.conf')];
+  let code = 0;
+  for (const files of [pair, single]) {
+    process.stdout.write(`$ keepalived-ts explain ${files.map((f) => basename(f)).join(' ')}\n`);
+    const loaded = [];
+    for (const file of files) {
+      const result = loadConfig({ file });
+      const errors = result.diagnostics.filter((d) => d.kind !== 'notice' && d.kind !== 'bad_if');
+      for (const d of errors) process.stdout.write(`${formatDiagnostic(d)}\n`);
+      if (result.config === undefined || errors.length > 0) code = 1;
+      if (result.config !== undefined) loaded.push({ label: basename(file), config: result.config });
+    }
+    process.stdout.write(`${explainConfigs(loaded)}\n`);
+  }
+  return code;
 }
 
 function runDaemon(cl: CommandLine): number {

@@ -89,11 +89,14 @@ function groupKey(i: ExplainInstance): string {
   return `${i.vrid}/${i.family}`;
 }
 
-/** Contribution of one tracker to the effective priority (keepalived-behaviour.md §1c table). */
+/**
+ * Contribution of one tracker to the effective priority (keepalived-behaviour.md §1c):
+ * a positive weight counts while the object is up, a negative one while it is down;
+ * `reverse` negates the contribution.
+ */
 function trackContribution(t: ExplainTrack, isUp: boolean): number {
-  const w = t.reverse ? -t.weight : t.weight;
-  if (w > 0) return isUp ? w : 0;
-  return isUp ? 0 : w;
+  const base = t.weight > 0 ? (isUp ? t.weight : 0) : isUp ? 0 : t.weight;
+  return t.reverse ? -base : base;
 }
 
 /** Effective priority with the given trackers failed (others up); undefined = FAULT. */

@@ -58,7 +58,7 @@ const OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** Subcommands of keepalived-ts (not in keepalived). */
-export const SUBCOMMANDS = ['explain'] as const;
+export const SUBCOMMANDS = ['explain', 'demo'] as const;
 export type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export interface CommandLine {
@@ -204,5 +204,6 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -h, --help                   Display this help message
 
 Subcommands (keepalived-ts):
-  explain                      Effective VRRP timers, failover budget and pitfalls per instance
+  explain [FILE...]            Effective VRRP timers, failover budget and pitfalls per instance
+  demo                         The demo (for now: explain on the bundled examples)
 `;
