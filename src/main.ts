@@ -15,6 +15,7 @@ import {
 import { loadConfig } from './daemon/load_config.js';
 import { VERSION_BANNER } from './daemon/version.js';
 import { configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
+import { configTestExitStatus } from './config/config_test.js';
 import { formatConsoleLine } from './daemon/log.js';
 import { dumpConfigLines, configToJson } from './config/dump.js';
 import { explainConfigs } from './config/explain_model.js';
@@ -78,7 +79,7 @@ function runConfigTest(cl: CommandLine): number {
   const logFile = optionValue(cl, 'configTest');
   if (logFile !== undefined && logFile !== '') writeFileSync(logFile, text);
   else process.stderr.write(text);
-  return result.abortExitCode ?? configTestExitCode(result.diagnostics);
+  return configTestExitStatus(result);
 }
 
 function runDumpConfig(cl: CommandLine): number {

@@ -11,6 +11,7 @@ import type { LvsDraft } from './keywords/lvs.js';
 import { createLvsDraft } from './keywords/lvs.js';
 import type { HostFacts } from './host_facts.js';
 import type { Random } from './file_source.js';
+import type { SourceLocation } from './diagnostics.js';
 
 /** What handlers may consult besides the text: the host and the command-line options. */
 export interface ParseEnvironment {
@@ -22,13 +23,20 @@ export interface ParseEnvironment {
   readonly env: Readonly<Record<string, string | undefined>>;
 }
 
+/** What handlers may ask of the lexer that feeds them. */
+export interface LexerHooks {
+  /** The `include_check` keyword changes how later includes are checked. */
+  applyIncludeCheck(words: readonly string[], at: SourceLocation): void;
+}
+
 export interface ConfigDraft {
   readonly env: ParseEnvironment;
+  readonly lexer: LexerHooks;
   readonly global: GlobalDraft;
   readonly vrrp: VrrpDraft;
   readonly lvs: LvsDraft;
 }
 
-export function createDraft(env: ParseEnvironment): ConfigDraft {
-  return { env, global: createGlobalDraft(env), vrrp: createVrrpDraft(), lvs: createLvsDraft() };
+export function createDraft(env: ParseEnvironment, lexer: LexerHooks): ConfigDraft {
+  return { env, lexer, global: createGlobalDraft(env), vrrp: createVrrpDraft(), lvs: createLvsDraft() };
 }

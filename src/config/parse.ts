@@ -55,7 +55,7 @@ export function parseConfig(
     },
     sink,
   );
-  const ctx = new ParseContext<ConfigDraft>(reader, sink, createDraft(env));
+  const ctx = new ParseContext<ConfigDraft>(reader, sink, createDraft(env, reader));
   try {
     interpret(ROOT_KEYWORDS, ctx);
     const global = completeGlobal(ctx);

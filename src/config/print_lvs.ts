@@ -47,9 +47,14 @@ function forwardingText(f: Forwarding): string {
   return parts.join(' ');
 }
 
+/** ` USER [GROUP]`, or '' when none. */
+function userText(user: string | undefined, group: string | undefined): string {
+  if (user === undefined) return '';
+  return group === undefined ? ` ${user}` : ` ${user} ${group}`;
+}
+
 function scriptText(s: ScriptCommand): string {
-  const user = s.user === undefined ? '' : ` ${s.user}${s.group === undefined ? '' : ` ${s.group}`}`;
-  return `"${s.argv.join(' ')}"${user}`;
+  return `"${s.argv.join(' ')}"${userText(s.user, s.group)}`;
 }
 
 class Out {
@@ -124,7 +129,7 @@ function printCheckerBody(out: Out, c: Checker): void {
       out.line(`misc_path ${scriptText({ ...c.script, user: undefined, group: undefined })}`);
       out.line(`misc_timeout ${Math.floor(c.timeoutUs / US_PER_S)}`);
       if (c.dynamic) out.line('misc_dynamic');
-      if (c.script.user !== undefined) out.line(`user ${c.script.user}${c.script.group === undefined ? '' : ` ${c.script.group}`}`);
+      if (c.script.user !== undefined) out.line(`user${userText(c.script.user, c.script.group)}`);
       printTiming(out, c);
       return;
     default:
@@ -153,7 +158,10 @@ function printTypeOptions(out: Out, c: Checker): void {
       return;
     case 'UDP_CHECK':
       if (c.payloadHex !== undefined) out.line(`payload ${c.payloadHex}`);
-      if (c.requireReply) out.line(`require_reply${c.replyHex === undefined ? '' : ` ${replyText(c.replyHex, c.replyMaskHex)}`}`);
+      if (c.requireReply) {
+        const reply = c.replyHex === undefined ? '' : ` ${replyText(c.replyHex, c.replyMaskHex)}`;
+        out.line(`require_reply${reply}`);
+      }
       out.line(`min_reply_length ${c.minReplyLength}`);
       out.line(`max_reply_length ${c.maxReplyLength}`);
       return;
@@ -170,6 +178,18 @@ function replyText(hex: string, mask: string | undefined): string {
   return out;
 }
 
+/** `retry`, `delay_before_retry`, `warmup` when set (they are inherited otherwise). */
+function printOptionalTimers(
+  out: Out,
+  s: Pick<RealServer, 'retry' | 'delayBeforeRetryUs' | 'warmupUs'>,
+): void {
+  if (s.retry !== undefined) out.line(`retry ${s.retry}`);
+  if (s.delayBeforeRetryUs !== undefined) {
+    out.line(`delay_before_retry ${formatTimerUs(s.delayBeforeRetryUs)}`);
+  }
+  if (s.warmupUs !== undefined) out.line(`warmup ${formatTimerUs(s.warmupUs)}`);
+}
+
 function printRealServer(out: Out, rs: RealServer): void {
   out.block(`real_server ${rs.address.address} ${rs.address.port}`, () => {
     out.line(`weight ${rs.weight}`);
@@ -178,9 +198,7 @@ function printRealServer(out: Out, rs: RealServer): void {
     out.line(`inhibit_on_failure ${yesNo(rs.inhibitOnFailure)}`);
     out.line(`connect_timeout ${formatTimerUs(rs.connectTimeoutUs)}`);
     out.line(`delay_loop ${formatTimerUs(rs.delayLoopUs)}`);
-    if (rs.retry !== undefined) out.line(`retry ${rs.retry}`);
-    if (rs.delayBeforeRetryUs !== undefined) out.line(`delay_before_retry ${formatTimerUs(rs.delayBeforeRetryUs)}`);
-    if (rs.warmupUs !== undefined) out.line(`warmup ${formatTimerUs(rs.warmupUs)}`);
+    printOptionalTimers(out, rs);
     if (rs.upperThreshold !== 0) out.line(`uthreshold ${rs.upperThreshold}`);
     if (rs.lowerThreshold !== 0) out.line(`lthreshold ${rs.lowerThreshold}`);
     out.line(`smtp_alert ${yesNo(rs.smtpAlert)}`);
@@ -206,29 +224,40 @@ function virtualServerHead(vs: VirtualServer): string {
 }
 
 function printServiceOptions(out: Out, vs: VirtualServer): void {
-  if (vs.key.kind !== 'address' && vs.family !== undefined) out.line(`ip_family ${vs.family === 4 ? 'inet' : 'inet6'}`);
+  if (vs.key.kind !== 'address' && vs.family !== undefined) {
+    out.line(`ip_family ${vs.family === 4 ? 'inet' : 'inet6'}`);
+  }
   if (vs.protocol !== undefined) out.line(`protocol ${vs.protocol.toUpperCase()}`);
   out.line(`lb_algo ${vs.scheduler}`);
   const f = vs.schedulerFlags;
   const flags: [boolean, string][] = [
-    [f.onePacket, 'ops'], [f.flag1, 'flag-1'], [f.flag2, 'flag-2'], [f.flag3, 'flag-3'],
-    [f.shPort, 'sh-port'], [f.shFallback, 'sh-fallback'], [f.mhPort, 'mh-port'], [f.mhFallback, 'mh-fallback'],
+    [f.onePacket, 'ops'],
+    [f.flag1, 'flag-1'],
+    [f.flag2, 'flag-2'],
+    [f.flag3, 'flag-3'],
+    [f.shPort, 'sh-port'],
+    [f.shFallback, 'sh-fallback'],
+    [f.mhPort, 'mh-port'],
+    [f.mhFallback, 'mh-fallback'],
   ];
   for (const [on, name] of flags) if (on) out.line(name);
   if (vs.forwarding !== undefined) out.line(`lb_kind ${forwardingText(vs.forwarding)}`);
   if (vs.persistenceTimeoutS !== 0) out.line(`persistence_timeout ${vs.persistenceTimeoutS}`);
   const g = vs.persistenceGranularity;
-  if (g !== undefined) out.line(`persistence_granularity ${g.family === 4 ? g.netmask : g.prefixLength}`);
-  if (vs.persistenceEngine !== undefined) out.line(`persistence_engine ${word(vs.persistenceEngine)}`);
+  if (g !== undefined) {
+    out.line(`persistence_granularity ${g.family === 4 ? g.netmask : g.prefixLength}`);
+  }
+  if (vs.persistenceEngine !== undefined) {
+    out.line(`persistence_engine ${word(vs.persistenceEngine)}`);
+  }
   out.line(`delay_loop ${formatTimerUs(vs.delayLoopUs)}`);
   out.line(`connect_timeout ${formatTimerUs(vs.connectTimeoutUs)}`);
-  if (vs.retry !== undefined) out.line(`retry ${vs.retry}`);
-  if (vs.delayBeforeRetryUs !== undefined) out.line(`delay_before_retry ${formatTimerUs(vs.delayBeforeRetryUs)}`);
-  if (vs.warmupUs !== undefined) out.line(`warmup ${formatTimerUs(vs.warmupUs)}`);
+  printOptionalTimers(out, vs);
   out.line(`weight ${vs.weight}`);
-  for (const [on, name] of [[vs.inhibitOnFailure, 'inhibit_on_failure'], [vs.alpha, 'alpha'], [vs.omega, 'omega'], [vs.haSuspend, 'ha_suspend']] as const) {
-    if (on) out.line(name);
-  }
+  if (vs.inhibitOnFailure) out.line('inhibit_on_failure');
+  if (vs.alpha) out.line('alpha');
+  if (vs.omega) out.line('omega');
+  if (vs.haSuspend) out.line('ha_suspend');
   out.line(`quorum ${vs.quorum}`);
   out.line(`hysteresis ${vs.hysteresis}`);
   if (vs.quorumUp !== undefined) out.line(`quorum_up ${scriptText(vs.quorumUp)}`);
@@ -242,7 +271,8 @@ function printGroup(out: Out, g: VirtualServerGroup): void {
   out.block(`virtual_server_group ${g.name}`, () => {
     for (const e of g.entries) {
       if (e.kind === 'fwmark') {
-        out.line(`fwmark ${e.fwmark}${e.family === undefined ? '' : e.family === 4 ? ' inet' : ' inet6'}`);
+        const family = e.family === undefined ? '' : e.family === 4 ? ' inet' : ' inet6';
+        out.line(`fwmark ${e.fwmark}${family}`);
       } else {
         out.line(`${e.first === e.last ? e.first : `${e.first}-${e.last}`} ${e.port}`);
       }

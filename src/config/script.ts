@@ -329,6 +329,18 @@ function checkOneScript(
   // a file can be opened; it is run via system() and never checked.
   if (/^<[ \t]*\//.test(argv0)) return { flags: SC.system, argv: script.argv };
   const facts = ctx.state.env.host.inspectScript(argv0);
+  const run = ctx.state.env.host.runningUser;
+  if ((ids.uid !== run.uid || ids.gid !== run.gid) && (argv0.includes('/') || facts.exists)) {
+    // keepalived-compat: check_script_secure() switches to the script's uid/gid, then
+    // sends itself SIGTERM because its parent is not keepalived's main process, which is
+    // only false under `keepalived -t`: there it dies with status 143.
+    noteAt(
+      ctx,
+      script.at,
+      'keepalived_test_sigterm',
+      `keepalived 2.2.7 -t terminates itself checking ${argv0} as uid:gid ${ids.uid}:${ids.gid}`,
+    );
+  }
   if (!facts.exists || facts.resolvedPath === undefined) {
     const why = argv0.includes('/')
       ? `Script ${argv0} cannot be accessed - No such file or directory`
@@ -353,7 +365,8 @@ function checkOneScript(
       ctx,
       script.at,
       'script_not_executable',
-      `WARNING - script '${argv0}' is not executable for uid:gid ${ids.uid}:${ids.gid} - disabling.`,
+      `WARNING - script '${argv0}' is not executable for uid:gid ${ids.uid}:${ids.gid} - ` +
+      `disabling.`,
     );
   }
   const needsProtection = facts.isExecutable && (ids.uid === 0 || ids.gid === 0);

@@ -7,10 +7,23 @@
  * sources such as LDAP are not consulted); scripts as lib/notify.c find_path(),
  * check_script_secure() and check_security() examine them, for scripts run as root.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { hostname, networkInterfaces, userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { HostFacts, InterfaceFacts, ScriptFileFacts, UserFacts } from '../config/host_facts.js';
+import type {
+  HostFacts,
+  InterfaceFacts,
+  ScriptFileFacts,
+  UserFacts,
+} from '../config/host_facts.js';
 
 const SYS_NET = '/sys/class/net';
 const IFF_UP = 0x1;
@@ -148,7 +161,12 @@ function resolveScriptPath(path: string): { argv0: string; real: string | undefi
 
 export function inspectScriptFile(path: string, pathVar: string): ScriptFileFacts {
   const found = path.includes('/') ? path : searchPath(path, pathVar);
-  const missing: ScriptFileFacts = { resolvedPath: undefined, exists: false, isExecutable: false, isWritableByNonRoot: false };
+  const missing: ScriptFileFacts = {
+    resolvedPath: undefined,
+    exists: false,
+    isExecutable: false,
+    isWritableByNonRoot: false,
+  };
   if (found === undefined) return missing;
   const resolved = resolveScriptPath(found);
   if (resolved === undefined) return missing;
@@ -158,8 +176,15 @@ export function inspectScriptFile(path: string, pathVar: string): ScriptFileFact
   } catch {
     return missing;
   }
-  const insecure = isPathInsecure(resolved.argv0) || (resolved.real !== undefined && isPathInsecure(resolved.real));
-  return { resolvedPath: resolved.argv0, exists: true, isExecutable: (mode & 0o111) !== 0, isWritableByNonRoot: insecure };
+  const insecure = isPathInsecure(resolved.argv0) || (resolved.real !== undefined && isPathInsecure(
+    resolved.real,
+  ));
+  return {
+    resolvedPath: resolved.argv0,
+    exists: true,
+    isExecutable: (mode & 0o111) !== 0,
+    isWritableByNonRoot: insecure,
+  };
 }
 
 function runningUser(users: readonly DbEntry[]): UserFacts {

@@ -23,7 +23,10 @@ export interface FakeHostOptions {
 
 const ROOT: UserFacts = { name: 'root', uid: 0, gid: 0 };
 
-function interfaceFacts(spec: string | (Partial<InterfaceFacts> & { readonly name: string }), index: number): InterfaceFacts {
+function interfaceFacts(
+  spec: string | (Partial<InterfaceFacts> & { readonly name: string }),
+  index: number,
+): InterfaceFacts {
   const s = typeof spec === 'string' ? { name: spec } : spec;
   const isLoopback = s.isLoopback ?? s.name === 'lo';
   return {
@@ -55,7 +58,12 @@ export function createFakeHostFacts(options: FakeHostOptions = {}): HostFacts {
     inspectScript(path: string): ScriptFileFacts {
       const s = scripts[path];
       if (s === undefined) {
-        return { resolvedPath: undefined, exists: false, isExecutable: false, isWritableByNonRoot: false };
+        return {
+          resolvedPath: undefined,
+          exists: false,
+          isExecutable: false,
+          isWritableByNonRoot: false,
+        };
       }
       return {
         resolvedPath: s.resolvedPath ?? (path.includes('/') ? path : `/usr/bin/${path}`),

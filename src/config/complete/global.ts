@@ -35,10 +35,20 @@ function fifoOf(f: FifoDraft): NotifyFifo | undefined {
 }
 
 /** Drops a FIFO without its own user when no default user exists (keepalived only logs). */
-function fifoWithUser(ctx: Ctx, fifo: NotifyFifo | undefined, global: GlobalDefs, type: string): NotifyFifo | undefined {
+function fifoWithUser(
+  ctx: Ctx,
+  fifo: NotifyFifo | undefined,
+  global: GlobalDefs,
+  type: string,
+): NotifyFifo | undefined {
   if (fifo === undefined || fifo.user !== undefined) return fifo;
   if (defaultScriptUser(ctx, global, fifo.at) !== undefined) return fifo;
-  ctx.reportAt(fifo.at, 'notice', 'fifo_default_user', `Failed to set default user for ${type} fifo (null) - ignoring`);
+  ctx.reportAt(
+    fifo.at,
+    'notice',
+    'fifo_default_user',
+    `Failed to set default user for ${type} fifo (null) - ignoring`,
+  );
   return undefined;
 }
 
@@ -47,21 +57,39 @@ function dedupeFifos(ctx: Ctx, global: GlobalDefs): GlobalDefs {
   let { vrrpNotifyFifo, lvsNotifyFifo } = global;
   const main = global.notifyFifo;
   if (main !== undefined && vrrpNotifyFifo?.path === main.path) {
-    ctx.reportAt(vrrpNotifyFifo.at, 'notice', 'fifo_duplicate', `notify FIFO ${main.path} has been specified for global and vrrp FIFO - ignoring vrrp FIFO`);
+    ctx.reportAt(
+      vrrpNotifyFifo.at,
+      'notice',
+      'fifo_duplicate',
+      `notify FIFO ${main.path} has been specified for global and vrrp FIFO - ignoring vrrp FIFO`,
+    );
     vrrpNotifyFifo = undefined;
   }
   if (main !== undefined && lvsNotifyFifo?.path === main.path) {
-    ctx.reportAt(lvsNotifyFifo.at, 'notice', 'fifo_duplicate', `notify FIFO ${main.path} has been specified for global and LVS FIFO - ignoring LVS FIFO`);
+    ctx.reportAt(
+      lvsNotifyFifo.at,
+      'notice',
+      'fifo_duplicate',
+      `notify FIFO ${main.path} has been specified for global and LVS FIFO - ignoring LVS FIFO`,
+    );
     lvsNotifyFifo = undefined;
   }
   if (lvsNotifyFifo !== undefined && vrrpNotifyFifo !== undefined && lvsNotifyFifo.path === vrrpNotifyFifo.path && lvsNotifyFifo.script !== undefined && vrrpNotifyFifo.script !== undefined) {
-    ctx.reportAt(lvsNotifyFifo.at, 'notice', 'fifo_duplicate', 'LVS notify FIFO and vrrp FIFO are the same both with scripts - ignoring LVS FIFO script');
+    ctx.reportAt(
+      lvsNotifyFifo.at,
+      'notice',
+      'fifo_duplicate',
+      'LVS notify FIFO and vrrp FIFO are the same both with scripts - ignoring LVS FIFO script',
+    );
     lvsNotifyFifo = { ...lvsNotifyFifo, script: undefined };
   }
   return { ...global, vrrpNotifyFifo, lvsNotifyFifo };
 }
 
-function identity(ctx: Ctx, g: GlobalDraft): Pick<GlobalDefs, 'routerId' | 'notificationEmailFrom' | 'smtpHeloName' | 'smtpConnectTimeoutUs'> {
+function identity(
+  ctx: Ctx,
+  g: GlobalDraft,
+): Pick<GlobalDefs, 'routerId' | 'notificationEmailFrom' | 'smtpHeloName' | 'smtpConnectTimeoutUs'> {
   const host = ctx.state.env.host;
   return {
     routerId: g.routerId ?? host.hostname,
@@ -176,8 +204,12 @@ function buildGlobal(ctx: Ctx, g: GlobalDraft): GlobalDefs {
  */
 function checkStartStopScripts(ctx: Ctx, global: GlobalDefs): GlobalDefs {
   const scripts: ScriptCommand[] = [];
-  if (global.startupScript !== undefined) scripts.push({ ...global.startupScript, kind: 'startup', name: 'startup' });
-  if (global.shutdownScript !== undefined) scripts.push({ ...global.shutdownScript, kind: 'startup', name: 'shutdown' });
+  if (global.startupScript !== undefined) scripts.push(
+    { ...global.startupScript, kind: 'startup', name: 'startup' },
+  );
+  if (global.shutdownScript !== undefined) scripts.push(
+    { ...global.shutdownScript, kind: 'startup', name: 'shutdown' },
+  );
   if (scripts.length === 0) return global;
   const kept = checkScriptSecurity(ctx, scripts, global, 'parent');
   return {

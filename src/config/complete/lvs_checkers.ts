@@ -1,8 +1,7 @@
 /**
  * The checker part of keepalived 2.2.7's validate_check_config() (each queued checker takes
- * its unset timings from its real server, then from its type's defaults), the checker
- * process's script security pass (check_check_script_security), and the assembly of the
- * immutable model.
+ * its unset timings from its real server, then from its type's defaults) and the checker
+ * process's script security pass (check_check_script_security).
  */
 import type { ConfigDraft } from '../draft.js';
 import type { SourceLocation } from '../diagnostics.js';
@@ -13,24 +12,15 @@ import type {
   Checker,
   CheckerConnection,
   CheckerTiming,
-  Forwarding,
   HttpStatusRange,
   HttpUrl,
-  LvsConfig,
-  RealServer,
-  SocketAddress,
-  VirtualServer,
 } from '../model/lvs.js';
 import type {
-  AddressDraft,
   CheckerDraft,
   ConnectionDraft,
-  FileCheckDraft,
-  ForwardingDraft,
   LvsDraft,
   RealServerDraft,
   UrlDraft,
-  VirtualServerDraft,
 } from '../keywords/lvs_draft.js';
 import type { CheckerGlobals } from './lvs_text.js';
 
@@ -39,13 +29,10 @@ type Ctx = ParseContext<ConfigDraft>;
 /** The checkers of kept real servers, each with its model (in queue order). */
 export type ResolvedCheckers = ReadonlyMap<CheckerDraft, Checker>;
 
-function socket(a: AddressDraft): SocketAddress {
-  return { family: a.family, address: a.address, port: a.port };
-}
-
 function connectionModel(c: ConnectionDraft, rs: RealServerDraft): CheckerConnection {
   return {
-    destination: c.destination === undefined ? undefined : { ...c.destination, port: c.destinationPort },
+    destination:
+      c.destination === undefined ? undefined : { ...c.destination, port: c.destinationPort },
     bindTo: c.bindTo === undefined ? undefined : { ...c.bindTo, port: c.bindPort },
     bindInterface: c.bindInterface,
     fwmark: c.fwmark,
@@ -57,7 +44,9 @@ function connectionModel(c: ConnectionDraft, rs: RealServerDraft): CheckerConnec
  * check_data.c: a checker's unset values come from its real server, then its defaults.
  * One flat object (built once, then spread into the checker) keeps the hot path cheap.
  */
-function timing(ch: CheckerDraft, globals: CheckerGlobals): CheckerTiming & { at: SourceLocation; alpha: boolean } {
+type TimedCommon = CheckerTiming & { at: SourceLocation; alpha: boolean };
+
+function timing(ch: CheckerDraft, globals: CheckerGlobals): TimedCommon {
   const rs = ch.rs;
   const delayLoopUs = ch.delayLoopUs ?? rs.delayLoopUs ?? rs.vs.delayLoopUs;
   return {
@@ -67,13 +56,15 @@ function timing(ch: CheckerDraft, globals: CheckerGlobals): CheckerTiming & { at
     warmupUs: ch.warmupUs ?? rs.warmupUs ?? delayLoopUs,
     retry: ch.retry ?? rs.retry ?? ch.defaultRetry,
     delayBeforeRetryUs:
-      ch.delayBeforeRetryUs ?? rs.delayBeforeRetryUs ?? (ch.defaultDelayBeforeRetryUs || delayLoopUs),
+      ch.delayBeforeRetryUs ??
+      rs.delayBeforeRetryUs ??
+      (ch.defaultDelayBeforeRetryUs || delayLoopUs),
     logAllFailures: ch.logAllFailures || globals.checkerLogAllFailures,
   };
 }
 
 /** Accepted status codes as sorted, merged ranges (keepalived keeps a bit per code). */
-function statusRanges(ranges: readonly { readonly min: number; readonly max: number }[]): HttpStatusRange[] {
+function statusRanges(ranges: readonly HttpStatusRange[]): HttpStatusRange[] {
   const sorted = [...ranges].sort((a, b) => a.min - b.min);
   const out: { min: number; max: number }[] = [];
   for (const r of sorted) {
@@ -109,7 +100,8 @@ function checkerModel(ch: CheckerDraft, globals: CheckerGlobals): Checker | unde
   const rs = ch.rs;
   const spec = ch.spec;
   if (spec.type === 'BFD_CHECK') {
-    return { type: 'BFD_CHECK', at: ch.at, alpha: ch.alpha ?? rs.alpha ?? false, name: spec.name ?? '' };
+    const alpha = ch.alpha ?? rs.alpha ?? false;
+    return { type: 'BFD_CHECK', at: ch.at, alpha, name: spec.name ?? '' };
   }
   const t = timing(ch, globals);
   if (spec.type === 'MISC_CHECK') {
@@ -127,21 +119,36 @@ function checkerModel(ch: CheckerDraft, globals: CheckerGlobals): Checker | unde
     case 'HTTP_GET':
     case 'SSL_GET':
       return {
-        type: spec.type, ...t, connection,
+        type: spec.type,
+        ...t,
+        connection,
         virtualhost: spec.virtualhost ?? rs.virtualhost ?? rs.vs.virtualhost,
-        httpProtocol: spec.httpProtocol, enableSni: spec.enableSni,
-        fastRecovery: spec.fastRecovery, urls: spec.urls.map(urlModel),
+        httpProtocol: spec.httpProtocol,
+        enableSni: spec.enableSni,
+        fastRecovery: spec.fastRecovery,
+        urls: spec.urls.map(urlModel),
       };
     case 'SMTP_CHECK':
       return { type: 'SMTP_CHECK', ...t, connection, heloName: spec.heloName ?? '' };
     case 'DNS_CHECK':
-      return { type: 'DNS_CHECK', ...t, connection, queryType: spec.queryType, name: spec.name ?? '' };
+      return {
+        type: 'DNS_CHECK',
+        ...t,
+        connection,
+        queryType: spec.queryType,
+        name: spec.name ?? '',
+      };
     case 'UDP_CHECK':
       return {
-        type: 'UDP_CHECK', ...t, connection,
-        payloadHex: spec.payloadHex, requireReply: spec.requireReply,
-        replyHex: spec.replyHex, replyMaskHex: spec.replyMaskHex,
-        minReplyLength: spec.minReplyLength, maxReplyLength: spec.maxReplyLength,
+        type: 'UDP_CHECK',
+        ...t,
+        connection,
+        payloadHex: spec.payloadHex,
+        requireReply: spec.requireReply,
+        replyHex: spec.replyHex,
+        replyMaskHex: spec.replyMaskHex,
+        minReplyLength: spec.minReplyLength,
+        maxReplyLength: spec.maxReplyLength,
       };
   }
 }
@@ -180,7 +187,9 @@ export function secureScripts(
   global: GlobalDefs,
 ): UsableScripts {
   const scripts: ScriptCommand[] = [];
-  for (const model of resolved.values()) if (model.type === 'MISC_CHECK') scripts.push(model.script);
+  for (const model of resolved.values()) {
+    if (model.type === 'MISC_CHECK') scripts.push(model.script);
+  }
   for (const vs of lvs.virtualServers) {
     if (vs.quorumUp !== undefined) scripts.push(vs.quorumUp);
     if (vs.quorumDown !== undefined) scripts.push(vs.quorumDown);
@@ -206,100 +215,4 @@ export function secureScripts(
     }
   }
   return usable;
-}
-
-function forwardingModel(f: ForwardingDraft): Forwarding | undefined {
-  if (f.method === undefined) return undefined;
-  return { method: f.method, tunnelType: f.tunnelType, tunnelPort: f.tunnelPort, tunnelChecksum: f.tunnelChecksum };
-}
-
-const NAT: Forwarding = { method: 'NAT', tunnelType: 'ipip', tunnelPort: 0, tunnelChecksum: 'nocsum' };
-
-function fileModel(f: FileCheckDraft): Checker {
-  return { type: 'FILE_CHECK', at: f.at, trackFile: f.trackFile ?? '', weight: f.weight, reverse: f.reverse };
-}
-
-function realServerModel(
-  rs: RealServerDraft,
-  resolved: ResolvedCheckers,
-  usable: UsableScripts,
-): RealServer {
-  const ordered: { seq: number; checker: Checker }[] = [];
-  for (const ch of rs.checkers) {
-    const model = resolved.get(ch);
-    if (model === undefined) continue;
-    if (model.type === 'MISC_CHECK') {
-      const script = usable.get(model.script);
-      if (script === undefined) continue;
-      ordered.push({ seq: ch.seq, checker: { ...model, script } });
-      continue;
-    }
-    ordered.push({ seq: ch.seq, checker: model });
-  }
-  if (rs.fileChecks.length > 0) {
-    for (const f of rs.fileChecks) ordered.push({ seq: f.seq, checker: fileModel(f) });
-    ordered.sort((a, b) => a.seq - b.seq);
-  }
-  const keep = (s: ScriptCommand | undefined): ScriptCommand | undefined => (s === undefined ? undefined : usable.get(s));
-  return {
-    at: rs.at, address: socket(rs.address), protocol: rs.vs.protocol,
-    weight: rs.weight ?? rs.vs.weight, forwarding: forwardingModel(rs.forwarding) ?? NAT,
-    alpha: rs.alpha ?? false, inhibitOnFailure: rs.inhibit ?? false,
-    connectTimeoutUs: rs.connectTimeoutUs ?? rs.vs.connectTimeoutUs,
-    delayLoopUs: rs.delayLoopUs ?? rs.vs.delayLoopUs,
-    retry: rs.retry, delayBeforeRetryUs: rs.delayBeforeRetryUs, warmupUs: rs.warmupUs,
-    upperThreshold: rs.upperThreshold, lowerThreshold: rs.lowerThreshold,
-    smtpAlert: rs.smtpAlert ?? true, virtualhost: rs.virtualhost,
-    notifyUp: keep(rs.notifyUp), notifyDown: keep(rs.notifyDown),
-    checkers: ordered.map((o) => o.checker), unimplemented: [...rs.raw],
-  };
-}
-
-function virtualServerModel(
-  vs: VirtualServerDraft,
-  resolved: ResolvedCheckers,
-  usable: UsableScripts,
-): VirtualServer {
-  const key: VirtualServer['key'] =
-    vs.key.kind === 'address' ? { kind: 'address', address: socket(vs.key.address) }
-      : vs.key.kind === 'fwmark' ? { kind: 'fwmark', fwmark: vs.key.fwmark }
-        : { kind: 'group', group: vs.key.group, memberIndex: vs.memberIndex };
-  const keep = (s: ScriptCommand | undefined): ScriptCommand | undefined => (s === undefined ? undefined : usable.get(s));
-  const sorry = vs.sorry;
-  return {
-    at: vs.at, key, family: vs.family, protocol: vs.protocol, scheduler: vs.scheduler ?? 'wlc',
-    schedulerFlags: { ...vs.flags }, forwarding: forwardingModel(vs.forwarding),
-    persistenceTimeoutS: vs.persistenceTimeoutS, persistenceGranularity: vs.persistenceGranularity,
-    persistenceEngine: vs.persistenceEngine, delayLoopUs: vs.delayLoopUs, connectTimeoutUs: vs.connectTimeoutUs,
-    retry: vs.retry, delayBeforeRetryUs: vs.delayBeforeRetryUs, warmupUs: vs.warmupUs, weight: vs.weight,
-    inhibitOnFailure: vs.inhibit, alpha: vs.alpha, omega: vs.omega, quorum: vs.quorum, hysteresis: vs.hysteresis,
-    quorumUp: keep(vs.quorumUp), quorumDown: keep(vs.quorumDown), haSuspend: vs.haSuspend,
-    smtpAlert: vs.smtpAlert ?? false, virtualhost: vs.virtualhost,
-    sorryServer: sorry === undefined ? undefined : {
-      at: sorry.at, address: socket(sorry.address), forwarding: forwardingModel(sorry.forwarding) ?? NAT,
-      inhibitOnFailure: sorry.inhibit, duplicatesRealServer: sorry.duplicatesRealServer,
-    },
-    realServers: vs.realServers.map((rs) => realServerModel(rs, resolved, usable)),
-    unimplemented: [...vs.raw],
-  };
-}
-
-/** The immutable model of what survived. */
-export function buildLvsModel(
-  lvs: LvsDraft,
-  resolved: ResolvedCheckers,
-  usable: UsableScripts,
-): LvsConfig {
-  const ssl = lvs.ssl;
-  return {
-    ssl: ssl === undefined ? undefined : {
-      at: ssl.at, password: ssl.password, caFile: ssl.caFile,
-      certificateFile: ssl.certificateFile, keyFile: ssl.keyFile,
-    },
-    sslRequired: lvs.sslRequired,
-    virtualServerGroups: lvs.groups.map((g) => ({
-      at: g.at, name: g.name, entries: [...g.entries], hasIpv4: g.hasIpv4, hasIpv6: g.hasIpv6,
-    })),
-    virtualServers: lvs.virtualServers.map((vs) => virtualServerModel(vs, resolved, usable)),
-  };
 }

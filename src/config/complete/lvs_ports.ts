@@ -7,7 +7,7 @@ import type { ConfigDraft } from '../draft.js';
 import type { ParseContext } from '../parse_context.js';
 import type { VirtualServerGroupEntry } from '../model/lvs.js';
 import type { VirtualServerDraft, VirtualServerGroupDraft } from '../keywords/lvs_draft.js';
-import { draftRsText, draftVsText } from './lvs_text.js';
+import { draftRsText, draftVsText, isFwmarkService, servicePort } from './lvs_text.js';
 
 type Ctx = ParseContext<ConfigDraft>;
 
@@ -17,17 +17,26 @@ function groupEntryText(e: VirtualServerGroupEntry): string {
   return e.first === e.last ? `${e.first},${e.port}` : `${e.first}-${e.last},${e.port}`;
 }
 
+type Warn = (message: string) => void;
+
+function warner(ctx: Ctx, vs: VirtualServerDraft): Warn {
+  return (message) => ctx.reportAt(vs.at, 'general_error', 'vs_port_mismatch', message);
+}
+
 function warnGroupPorts(ctx: Ctx, vs: VirtualServerDraft, group: VirtualServerGroupDraft): void {
-  const warn = (message: string): void => ctx.reportAt(vs.at, 'general_error', 'vs_port_mismatch', message);
+  const warn = warner(ctx, vs);
+  const service = draftVsText(vs);
   const sorry = vs.sorry;
   const sorryNotNat = sorry !== undefined && sorry.forwarding.method !== 'NAT';
   if (group.entries.some((e) => e.kind === 'fwmark')) {
     for (const rs of vs.realServers) {
       if (rs.forwarding.method === 'NAT' || rs.address.port === 0) continue;
-      warn(`WARNING - fwmark virtual server ${draftVsText(vs)}, real server ${draftRsText(rs, vs)} has port specified - port will be ignored`);
+      warn(`WARNING - fwmark virtual server ${service}, real server ${draftRsText(rs, vs)} ` +
+        'has port specified - port will be ignored');
     }
     if (sorryNotNat && sorry.address.port !== 0) {
-      warn(`WARNING - fwmark virtual server ${draftVsText(vs)}, sorry server has port specified - port will be ignored`);
+      warn(`WARNING - fwmark virtual server ${service}, sorry server has port specified - ` +
+        'port will be ignored');
     }
   }
   for (const e of group.entries) {
@@ -35,19 +44,20 @@ function warnGroupPorts(ctx: Ctx, vs: VirtualServerDraft, group: VirtualServerGr
     for (const rs of vs.realServers) {
       if (rs.forwarding.method === 'NAT') continue;
       if (rs.address.port !== 0 && rs.address.port !== e.port) {
-        warn(`virtual server ${draftVsText(vs)}:[${groupEntryText(e)}] and real server ${draftRsText(rs, vs)} ports don't match`);
+        warn(`virtual server ${service}:[${groupEntryText(e)}] and real server ` +
+          `${draftRsText(rs, vs)} ports don't match`);
       }
     }
     if (sorryNotNat && sorry.address.port !== 0 && sorry.address.port !== e.port) {
-      warn(`WARNING - virtual server ${draftVsText(vs)}, sorry server has port specified - port will be ignored`);
+      warn(`WARNING - virtual server ${service}, sorry server has port specified - ` +
+        'port will be ignored');
     }
   }
 }
 
-function fixPlainPorts(ctx: Ctx, vs: VirtualServerDraft): void {
-  const warn = (message: string): void => ctx.reportAt(vs.at, 'general_error', 'vs_port_mismatch', message);
-  const isFwmark = vs.key.kind === 'fwmark';
-  const vsPort = vs.key.kind === 'address' ? vs.key.address.port : 0;
+function fixPlainRealServerPorts(warn: Warn, vs: VirtualServerDraft): void {
+  const isFwmark = isFwmarkService(vs);
+  const vsPort = servicePort(vs);
   for (const rs of vs.realServers) {
     if (rs.forwarding.method === 'NAT') {
       if (!isFwmark && rs.address.port === 0) rs.address.port = vsPort;
@@ -55,30 +65,44 @@ function fixPlainPorts(ctx: Ctx, vs: VirtualServerDraft): void {
     }
     if (isFwmark) {
       if (rs.address.port !== 0) {
-        warn(`WARNING - fwmark virtual server ${draftVsText(vs)}, real server ${draftRsText(rs, vs)} has port specified - clearing`);
+        warn(`WARNING - fwmark virtual server ${draftVsText(vs)}, real server ` +
+          `${draftRsText(rs, vs)} has port specified - clearing`);
         rs.address.port = 0;
       }
     } else if (rs.address.port === 0) rs.address.port = vsPort;
     else if (rs.address.port !== vsPort) {
-      warn(`WARNING - virtual server ${draftVsText(vs)} and real server ${draftRsText(rs, vs)} ports don't match - resetting`);
+      warn(`WARNING - virtual server ${draftVsText(vs)} and real server ${draftRsText(rs, vs)} ` +
+        "ports don't match - resetting");
       rs.address.port = vsPort;
     }
   }
+}
+
+function fixPlainPorts(ctx: Ctx, vs: VirtualServerDraft): void {
+  const warn = warner(ctx, vs);
+  fixPlainRealServerPorts(warn, vs);
   const sorry = vs.sorry;
   if (sorry === undefined || sorry.forwarding.method === 'NAT') return;
-  if (isFwmark) {
+  const vsPort = servicePort(vs);
+  if (isFwmarkService(vs)) {
     if (sorry.address.port !== 0) {
-      warn(`WARNING - virtual server ${draftVsText(vs)}, sorry server has port specified - clearing`);
+      warn(`WARNING - virtual server ${draftVsText(vs)}, sorry server has port specified - ` +
+        'clearing');
       sorry.address.port = 0;
     }
   } else if (sorry.address.port === 0) sorry.address.port = vsPort;
   else if (sorry.address.port !== vsPort) {
-    warn(`WARNING - virtual server ${draftVsText(vs)} and sorry server ports don't match - resetting`);
+    warn(`WARNING - virtual server ${draftVsText(vs)} and sorry server ports don't match - ` +
+      'resetting');
     sorry.address.port = vsPort;
   }
 }
 
-export function fixServicePorts(ctx: Ctx, vs: VirtualServerDraft, group: VirtualServerGroupDraft | undefined): void {
+export function fixServicePorts(
+  ctx: Ctx,
+  vs: VirtualServerDraft,
+  group: VirtualServerGroupDraft | undefined,
+): void {
   if (group !== undefined) warnGroupPorts(ctx, vs, group);
   else fixPlainPorts(ctx, vs);
 }

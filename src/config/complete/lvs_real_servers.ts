@@ -13,7 +13,9 @@ type Ctx = ParseContext<ConfigDraft>;
 const UINT32 = 2 ** 32;
 
 /** sockstorage_equal(): same family, address and port. */
-export function serverKey(s: { readonly address: { family: number; address: string; port: number } }): string {
+export function serverKey(s: {
+  readonly address: { family: number; address: string; port: number };
+}): string {
   return `${s.address.family}|${s.address.address}|${s.address.port}`;
 }
 
@@ -25,7 +27,11 @@ function defaultForwarding(ctx: Ctx, vs: VirtualServerDraft): void {
   vs.forwarding.method = 'NAT';
 }
 
-function inheritFromService(rs: RealServerDraft, vs: VirtualServerDraft, globals: CheckerGlobals): void {
+function inheritFromService(
+  rs: RealServerDraft,
+  vs: VirtualServerDraft,
+  globals: CheckerGlobals,
+): void {
   rs.alpha ??= vs.alpha;
   rs.inhibit ??= vs.inhibit;
   rs.retry ??= vs.retry;
@@ -39,13 +45,19 @@ function inheritFromService(rs: RealServerDraft, vs: VirtualServerDraft, globals
 }
 
 /** The sorry server duplicating a real server must share its inhibit_on_failure. */
-function matchSorryServer(ctx: Ctx, vs: VirtualServerDraft, rs: RealServerDraft, rsKey: string): void {
+function matchSorryServer(
+  ctx: Ctx,
+  vs: VirtualServerDraft,
+  rs: RealServerDraft,
+  rsKey: string,
+): void {
   const sorry = vs.sorry;
   if (sorry === undefined || serverKey(sorry) !== rsKey) return;
   const inhibit = rs.inhibit ?? false;
   if (sorry.inhibit !== inhibit) {
     ctx.reportAt(vs.at, 'general_error', 'sorry_server_inhibit_mismatch',
-      `Virtual server ${draftVsText(vs)}: real server ${draftRsText(rs, vs)} matches sorry server, ` +
+      `Virtual server ${draftVsText(vs)}: real server ${draftRsText(rs, vs)} ` +
+        'matches sorry server, ' +
         `but inhibit setting differs, ${inhibit ? 'sett' : 'clear'}ing on sorry server`);
     sorry.inhibit = inhibit;
   }
@@ -55,20 +67,26 @@ function matchSorryServer(ctx: Ctx, vs: VirtualServerDraft, rs: RealServerDraft,
 function clampQuorum(ctx: Ctx, vs: VirtualServerDraft, weightSum: number): void {
   if (vs.quorum > weightSum) {
     ctx.reportAt(vs.at, 'general_error', 'vs_quorum_clamped',
-      `Warning - quorum ${vs.quorum} for ${draftVsText(vs)} exceeds total weight of real servers ${weightSum}, reducing quorum to ${weightSum}`);
+      `Warning - quorum ${vs.quorum} for ${draftVsText(vs)} exceeds total weight of real ` +
+        `servers ${weightSum}, reducing quorum to ${weightSum}`);
     vs.quorum = weightSum;
   }
   if (vs.hysteresis >= vs.quorum) {
     // Unsigned arithmetic, as in keepalived: a quorum of 0 gives a hysteresis of 2^32 - 1.
     const hysteresis = (vs.quorum - 1 + UINT32) % UINT32;
     ctx.reportAt(vs.at, 'general_error', 'vs_hysteresis_clamped',
-      `Virtual server ${draftVsText(vs)}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${hysteresis}`);
+      `Virtual server ${draftVsText(vs)}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; ` +
+        `setting hysteresis to ${hysteresis}`);
     vs.hysteresis = hysteresis;
   }
 }
 
 /** Runs over the real servers of one (kept) virtual server. */
-export function completeRealServers(ctx: Ctx, vs: VirtualServerDraft, globals: CheckerGlobals): void {
+export function completeRealServers(
+  ctx: Ctx,
+  vs: VirtualServerDraft,
+  globals: CheckerGlobals,
+): void {
   const seen = new Set<string>();
   const kept: RealServerDraft[] = [];
   let weightSum = 0;
@@ -76,7 +94,8 @@ export function completeRealServers(ctx: Ctx, vs: VirtualServerDraft, globals: C
     const key = serverKey(rs);
     if (seen.has(key)) {
       ctx.reportAt(rs.at, 'general_error', 'rs_duplicate',
-        `VS ${draftVsText(vs)}: real server ${draftRsText(rs, vs)} is duplicated - removing second rs`);
+        `VS ${draftVsText(vs)}: real server ${draftRsText(rs, vs)} is duplicated - ` +
+          'removing second rs');
       continue;
     }
     seen.add(key);

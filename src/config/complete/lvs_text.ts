@@ -5,16 +5,37 @@
  */
 import type { GlobalDefs } from '../model/global.js';
 import { formatAddressTrio } from '../model/lvs_format.js';
-import type { RealServerDraft, SorryServerDraft, VirtualServerDraft } from '../keywords/lvs_draft.js';
+import type {
+  RealServerDraft,
+  SorryServerDraft,
+  VirtualServerDraft,
+} from '../keywords/lvs_draft.js';
 
 export function draftVsText(vs: VirtualServerDraft): string {
   const key = vs.key;
   if (key.kind === 'group') return `[${key.group}]:${vs.memberIndex}`;
-  if (key.kind === 'fwmark') return `FWM ${key.fwmark}`;
+  if (isFwmarkService(vs)) return `FWM ${key.kind === 'fwmark' ? key.fwmark : 0}`;
+  if (key.kind === 'fwmark') return `[]:${vs.protocol ?? 'none'}:0`;
   return formatAddressTrio(key.address, vs.protocol);
 }
 
-export function draftRsText(rs: RealServerDraft | SorryServerDraft, vs: VirtualServerDraft): string {
+/**
+ * keepalived tests `vs->vfwmark` for "is a fwmark service", so `virtual_server fwmark 0`
+ * is handled as a service by address, with no address at all.
+ */
+export function isFwmarkService(vs: VirtualServerDraft): boolean {
+  return vs.key.kind === 'fwmark' && vs.key.fwmark !== 0;
+}
+
+/** The service's port (0 for fwmark and group services). */
+export function servicePort(vs: VirtualServerDraft): number {
+  return vs.key.kind === 'address' ? vs.key.address.port : 0;
+}
+
+export function draftRsText(
+  rs: RealServerDraft | SorryServerDraft,
+  vs: VirtualServerDraft,
+): string {
   return formatAddressTrio(rs.address, vs.protocol);
 }
 

@@ -22,7 +22,13 @@ import {
   checkRouteDevices,
   checkRuleDevices,
 } from './vrrp_interfaces.js';
-import { resolveTracks, scriptSurvives, trackTargets, type ResolvedTracks, type TrackTargets } from './vrrp_tracks.js';
+import {
+  resolveTracks,
+  scriptSurvives,
+  trackTargets,
+  type ResolvedTracks,
+  type TrackTargets,
+} from './vrrp_tracks.js';
 import { completeInstance, type InstanceWork } from './vrrp_instance.js';
 import { completeSyncGroups, syncGroupTracking, type GroupWork } from './vrrp_sync.js';
 import { checkVridConflicts } from './vrrp_conflicts.js';
@@ -42,7 +48,12 @@ function instanceInterface(ctx: Ctx, r: InterfaceResolver, d: InstanceDraft): st
     current = undefined;
     if (!r.lookup(line.name, line.at, `WARNING - interface ${line.name} for vrrp_instance ${d.name} doesn't exist`)) continue;
     if (r.facts(line.name)?.isLoopback === true) {
-      ctx.reportAt(line.at, 'general_error', 'loopback', `(${d.name}) cannot use a loopback interface (${line.name}) for vrrp - ignoring`);
+      ctx.reportAt(
+        line.at,
+        'general_error',
+        'loopback',
+        `(${d.name}) cannot use a loopback interface (${line.name}) for vrrp - ignoring`,
+      );
       continue;
     }
     current = line.name;
@@ -51,22 +62,41 @@ function instanceInterface(ctx: Ctx, r: InterfaceResolver, d: InstanceDraft): st
 }
 
 /** keepalived's vrrp_end_handler() VMAC checks (they need the instance's interface). */
-function vmacEndChecks(ctx: Ctx, d: InstanceDraft, ifName: string | undefined): { hasVmac: boolean; xmitBase: boolean } {
+function vmacEndChecks(
+  ctx: Ctx,
+  d: InstanceDraft,
+  ifName: string | undefined,
+): { hasVmac: boolean; xmitBase: boolean } {
   let hasVmac = d.vmac !== undefined;
   let xmitBase = d.isVmacXmitBase;
   if (d.isUnicastConfigured && hasVmac) {
     if (ifName === undefined) {
-      ctx.reportAt(d.at, 'general_error', 'vmac_unicast', `(${d.name}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac`);
+      ctx.reportAt(
+        d.at,
+        'general_error',
+        'vmac_unicast',
+        `(${d.name}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac`,
+      );
       hasVmac = false;
     } else if (!xmitBase) {
-      ctx.reportAt(d.at, 'general_error', 'vmac_unicast', `(${d.name}) unicast with use_vmac requires vmac_xmit_base - setting`);
+      ctx.reportAt(
+        d.at,
+        'general_error',
+        'vmac_unicast',
+        `(${d.name}) unicast with use_vmac requires vmac_xmit_base - setting`,
+      );
       xmitBase = true;
     }
   }
   return { hasVmac, xmitBase };
 }
 
-function instanceWork(ctx: Ctx, r: InterfaceResolver, d: InstanceDraft, targets: TrackTargets): InstanceWork {
+function instanceWork(
+  ctx: Ctx,
+  r: InterfaceResolver,
+  d: InstanceDraft,
+  targets: TrackTargets,
+): InstanceWork {
   const interfaceName = instanceInterface(ctx, r, d);
   const vips = checkAddressDevices(r, d.vips);
   const excludedVips = checkAddressDevices(r, d.excludedVips);
@@ -118,7 +148,11 @@ function readTimeChecks(ctx: Ctx, global: GlobalDefs): Phase1 {
 }
 
 /** Every script the VRRP process runs, for the security pass. */
-function collectScripts(p: Phase1, global: GlobalDefs, draft: VrrpDraft): { script: ScriptCommand; apply: (s: ScriptCommand | undefined) => void }[] {
+function collectScripts(
+  p: Phase1,
+  global: GlobalDefs,
+  draft: VrrpDraft,
+): { script: ScriptCommand; apply: (s: ScriptCommand | undefined) => void }[] {
   const out: { script: ScriptCommand; apply: (s: ScriptCommand | undefined) => void }[] = [];
   const add = (s: ScriptCommand | undefined, apply: (s: ScriptCommand | undefined) => void): void => {
     if (s !== undefined) out.push({ script: s, apply });
@@ -191,9 +225,16 @@ function scriptModel(ctx: Ctx, p: Phase1): VrrpScript[] {
     if (p.scriptAlive[i] !== true || s.command === undefined) return;
     out.push({
       name: s.name, at: s.at,
-      command: s.runAs === undefined || s.command.uid !== undefined ? s.command : { ...s.command, ...s.runAs },
+      command: s.runAs === undefined || s.command.uid !== undefined ? s.command : {
+        ...s.command,
+        ...s.runAs,
+      },
       intervalUs: s.intervalUs, timeoutUs: s.timeoutUs === 0 ? s.intervalUs : s.timeoutUs,
-      weight: s.weight, weightReverse: s.weightReverse, rise: s.rise, fall: s.fall, initFail: s.initFail,
+      weight: s.weight,
+      weightReverse: s.weightReverse,
+      rise: s.rise,
+      fall: s.fall,
+      initFail: s.initFail,
     });
   });
   return out;
@@ -204,7 +245,12 @@ export function completeVrrp(ctx: ParseContext<ConfigDraft>, global: GlobalDefs)
   const p = readTimeChecks(ctx, global);
   let c = ctx;
   if (p.resolver.isBadIf) {
-    ctx.reportAt({ file: '', line: 0 }, 'bad_if', 'bad_interface', 'Non-existent interface specified in configuration');
+    ctx.reportAt(
+      { file: '', line: 0 },
+      'bad_if',
+      'bad_interface',
+      'Non-existent interface specified in configuration',
+    );
     c = quiet(ctx);
   }
   const instances = completeInit(c, p, global);

@@ -21,7 +21,12 @@ function localAddress(vi: VrrpInstance, r: InterfaceResolver): string | undefine
     : addrs.find((a) => /^fe[89ab][0-9a-f]:/i.test(a));
 }
 
-function unicastConflict(ctx: Ctx, a: VrrpInstance, b: VrrpInstance, r: InterfaceResolver): boolean {
+function unicastConflict(
+  ctx: Ctx,
+  a: VrrpInstance,
+  b: VrrpInstance,
+  r: InterfaceResolver,
+): boolean {
   if (a.interfaceName !== undefined && b.interfaceName !== undefined && a.interfaceName !== b.interfaceName) {
     return false;
   }
@@ -30,11 +35,21 @@ function unicastConflict(ctx: Ctx, a: VrrpInstance, b: VrrpInstance, r: Interfac
   if (la === undefined || lb === undefined || la !== lb) return false;
   const shared = a.unicastPeers.some((p) => b.unicastPeers.some((q) => q.address === p.address));
   if (!shared) return false;
-  ctx.reportAt(a.at, 'general_error', 'duplicate_vrid', `(${a.name}) duplicate VRID conflict with ${b.name} VRID ${a.vrid}`);
+  ctx.reportAt(
+    a.at,
+    'general_error',
+    'duplicate_vrid',
+    `(${a.name}) duplicate VRID conflict with ${b.name} VRID ${a.vrid}`,
+  );
   return true;
 }
 
-function multicastConflict(ctx: Ctx, a: VrrpInstance, b: VrrpInstance, r: InterfaceResolver): boolean {
+function multicastConflict(
+  ctx: Ctx,
+  a: VrrpInstance,
+  b: VrrpInstance,
+  r: InterfaceResolver,
+): boolean {
   if (a.interfaceName !== b.interfaceName || a.multicastGroup !== b.multicastGroup) return false;
   // keepalived only reports the clash for an interface that exists now.
   if (a.interfaceName === undefined || r.facts(a.interfaceName) === undefined) return false;
@@ -42,13 +57,18 @@ function multicastConflict(ctx: Ctx, a: VrrpInstance, b: VrrpInstance, r: Interf
     a.at,
     'general_error',
     'duplicate_vrid',
-    `${a.name} and ${b.name} both use VRID ${a.vrid} with IPv${a.family} on interface ${a.interfaceName}`,
+    `${a.name} and ${b.name} both use VRID ${a.vrid} with IPv${a.family} on interface ` +
+    `${a.interfaceName}`,
   );
   return true;
 }
 
 /** True when keepalived reports a conflict (its validation then stops). */
-export function checkVridConflicts(ctx: Ctx, instances: readonly VrrpInstance[], r: InterfaceResolver): boolean {
+export function checkVridConflicts(
+  ctx: Ctx,
+  instances: readonly VrrpInstance[],
+  r: InterfaceResolver,
+): boolean {
   let hadError = false;
   instances.forEach((a, i) => {
     for (const b of instances.slice(i + 1)) {

@@ -68,7 +68,12 @@ function err(ctx: Ctx, w: InstanceWork, code: string, message: string): void {
 }
 
 /** Version and family (vrrp_complete_instance()'s first steps). */
-function settleVersion(ctx: Ctx, w: InstanceWork, g: GlobalDefs, strict: boolean): { family: 4 | 6; version: 2 | 3 } {
+function settleVersion(
+  ctx: Ctx,
+  w: InstanceWork,
+  g: GlobalDefs,
+  strict: boolean,
+): { family: 4 | 6; version: 2 | 3 } {
   const d = w.draft;
   let version = d.version;
   if (d.family === 6) {
@@ -82,7 +87,11 @@ function settleVersion(ctx: Ctx, w: InstanceWork, g: GlobalDefs, strict: boolean
 }
 
 /** Priority and state derivation (RFC 5798 §6.1: 255 is the address owner). */
-function settleStateAndPriority(ctx: Ctx, w: InstanceWork, strict: boolean): { basePriority: number; wantState: 'MASTER' | 'BACKUP' } {
+function settleStateAndPriority(
+  ctx: Ctx,
+  w: InstanceWork,
+  strict: boolean,
+): { basePriority: number; wantState: 'MASTER' | 'BACKUP' } {
   const d = w.draft;
   const basePriority = d.basePriority ?? (d.wantState === 'MASTER' ? 255 : 100);
   let wantState = d.wantState ?? (basePriority === 255 ? 'MASTER' : 'BACKUP');
@@ -101,13 +110,30 @@ function settleAuthentication(ctx: Ctx, w: InstanceWork, s: Settled): void {
     s.authentication = undefined;
   };
   s.authentication = { type: d.authType, password: d.authPassword };
-  if (s.strict) drop('strict_auth', `(${d.name}) Strict mode does not support authentication. Ignoring.`);
-  else if (s.version === 3) drop('v3_auth', `(${d.name}) VRRP version 3 does not support authentication. Ignoring.`);
-  else if (d.authPassword === '') drop('auth_no_password', `(${d.name}) Authentication specified but no password given. Ignoring`);
-  else if (s.family === 6 && d.authType === 'AH') drop('ah_ipv6', `(${d.name}) Cannot use AH authentication with IPv6. ignoring`);
+  if (s.strict) drop(
+    'strict_auth',
+    `(${d.name}) Strict mode does not support authentication. Ignoring.`,
+  );
+  else if (s.version === 3) drop(
+    'v3_auth',
+    `(${d.name}) VRRP version 3 does not support authentication. Ignoring.`,
+  );
+  else if (d.authPassword === '') drop(
+    'auth_no_password',
+    `(${d.name}) Authentication specified but no password given. Ignoring`,
+  );
+  else if (s.family === 6 && d.authType === 'AH') drop(
+    'ah_ipv6',
+    `(${d.name}) Cannot use AH authentication with IPv6. ignoring`,
+  );
   else if (d.authType === 'AH' && s.wantState === 'MASTER' && s.basePriority !== 255) {
     // An AH master needs the sequence number from a received advert before taking over.
-    err(ctx, w, 'ah_master', `(${d.name}) Initial state master is incompatible with AH authentication - clearing`);
+    err(
+      ctx,
+      w,
+      'ah_master',
+      `(${d.name}) Initial state master is incompatible with AH authentication - clearing`,
+    );
     s.wantState = 'BACKUP';
   }
 }
@@ -117,31 +143,100 @@ function settleUnicast(ctx: Ctx, w: InstanceWork): boolean {
   if (!d.isUnicastConfigured) return false;
   if (d.unicastPeers.length > 0) return true;
   if (d.unicastFaultNoPeer) {
-    ctx.reportAt(d.at, 'notice', 'unicast_no_peer', `(${d.name}) Cannot use unicast without any peers - going to fault state`);
+    ctx.reportAt(
+      d.at,
+      'notice',
+      'unicast_no_peer',
+      `(${d.name}) Cannot use unicast without any peers - going to fault state`,
+    );
     w.configFaults.push('unicast_fault_no_peer without unicast peers');
   } else {
     ctx.reportAt(
       d.at,
       'deprecated',
       'unicast_without_peers',
-      `(${d.name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`,
+      `(${d.name}) A unicast keyword has been specified without any unicast peers. Defaulting ` +
+      `to multicast. This usage is deprecated - please update your configuration.`,
     );
   }
   return false;
+}
+
+/** use_vmac settings strict mode refuses, and what a VMAC implies. */
+function checkVmac(ctx: Ctx, w: InstanceWork, s: Settled): void {
+  const d = w.draft;
+  if (d.vmac === undefined || !w.hasVmac) return;
+  if (s.strict && d.vmac.macAddress !== undefined) {
+    err(
+      ctx,
+      w,
+      'vmac_mac_strict',
+      `(${d.name}): cannot specify MAC address with strict mode - clearing`,
+    );
+  }
+  if (d.vmac.kind === 'macvlan' && s.strict && w.isVmacXmitBase) {
+    err(
+      ctx,
+      w,
+      'vmac_xmit_strict',
+      `(${d.name}) xmit_base is incompatible with strict mode - resetting`,
+    );
+    w.isVmacXmitBase = false;
+  }
+  if (d.promoteSecondaries) {
+    err(
+      ctx,
+      w,
+      'vmac_promote',
+      `(${d.name}) promote_secondaries is automatically set for vmacs - ignoring`,
+    );
+  }
+}
+
+/** use_ipvlan: IPv4 needs an address on the ipvlan (vrrp_complete_instance()). */
+function checkIpvlan(ctx: Ctx, w: InstanceWork, s: Settled): void {
+  const d = w.draft;
+  if (d.vmac?.kind !== 'ipvlan' || !w.hasVmac) return;
+  if (s.family === 4 && d.sourceAddress === undefined) {
+    err(
+      ctx,
+      w,
+      'ipvlan_no_address',
+      `(${d.name}) IPv4 ipvlan requires a source ip address to be configured. setting instance ` +
+      `to fault state`,
+    );
+    w.configFaults.push('IPv4 ipvlan without an address');
+  }
 }
 
 function checkInterfaceCapabilities(ctx: Ctx, w: InstanceWork, s: Settled): void {
   const d = w.draft;
   const f = w.interfaceFacts;
   if (f !== undefined && !f.hasMulticast && !s.isUnicast) {
-    err(ctx, w, 'no_multicast', `(${d.name}) interface ${f.name} does not support multicast, specify unicast peers - disabling`);
+    err(
+      ctx,
+      w,
+      'no_multicast',
+      `(${d.name}) interface ${f.name} does not support multicast, specify unicast peers - ` +
+      `disabling`,
+    );
     w.configFaults.push(`interface ${f.name} does not support multicast`);
   }
   const first = w.vips[0];
   if (s.family === 6 && !s.isUnicast && first !== undefined && !isLinkLocal(first.address)) {
     // RFC 5798 §5.2.9: the first IPv6 address is the link-local one.
-    if (s.strict) err(ctx, w, 'ipv6_first_vip', `(${d.name}) the first IPv6 VIP address must be link local`);
-    else ctx.reportAt(d.at, 'notice', 'ipv6_first_vip', `(${d.name}) the first IPv6 VIP address should be link local`);
+    if (s.strict) err(
+      ctx,
+      w,
+      'ipv6_first_vip',
+      `(${d.name}) the first IPv6 VIP address must be link local`,
+    );
+    else ctx.reportAt(
+      d.at,
+      'notice',
+      'ipv6_first_vip',
+      `(${d.name}) the first IPv6 VIP address should be link local`,
+    );
   }
 }
 
@@ -160,7 +255,8 @@ function limitVips(ctx: Ctx, w: InstanceWork, s: Settled): void {
     ctx,
     w,
     'too_many_vips',
-    `(${w.draft.name}) Number of VIPs (${w.vips.length}) exceeds maximum/space available in packet (max ${max} addresses) - excess moved to eVIPs`,
+    `(${w.draft.name}) Number of VIPs (${w.vips.length}) exceeds maximum/space available in ` +
+    `packet (max ${max} addresses) - excess moved to eVIPs`,
   );
   w.excludedVips.push(...w.vips.slice(max));
   w.vips = w.vips.slice(0, max);
@@ -169,29 +265,59 @@ function limitVips(ctx: Ctx, w: InstanceWork, s: Settled): void {
 function settlePreemption(ctx: Ctx, w: InstanceWork, s: Settled): void {
   const name = w.draft.name;
   if (s.basePriority === 255 && s.nopreempt) {
-    err(ctx, w, 'nopreempt_owner', `(${name}) nopreempt is incompatible with priority 255. resetting nopreempt`);
+    err(
+      ctx,
+      w,
+      'nopreempt_owner',
+      `(${name}) nopreempt is incompatible with priority 255. resetting nopreempt`,
+    );
     s.nopreempt = false;
   }
   if (s.wantState === 'MASTER') {
     if (s.nopreempt) {
-      err(ctx, w, 'nopreempt_master', `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+      err(
+        ctx,
+        w,
+        'nopreempt_master',
+        `(${name}) Warning - nopreempt will not work with initial state MASTER - clearing`,
+      );
       s.nopreempt = false;
     }
     if (s.preemptDelayUs !== 0) {
-      err(ctx, w, 'preempt_delay_master', `(${name}) Warning - preempt delay will not work with initial state MASTER - clearing`);
+      err(
+        ctx,
+        w,
+        'preempt_delay_master',
+        `(${name}) Warning - preempt delay will not work with initial state MASTER - clearing`,
+      );
       s.preemptDelayUs = 0;
     }
   }
   if (s.preemptDelayUs !== 0 && s.strict) {
-    err(ctx, w, 'preempt_delay_strict', `(${name}) preempt_delay is incompatible with strict mode - resetting`);
+    err(
+      ctx,
+      w,
+      'preempt_delay_strict',
+      `(${name}) preempt_delay is incompatible with strict mode - resetting`,
+    );
     s.preemptDelayUs = 0;
   }
   if (s.preemptDelayUs !== 0 && s.nopreempt) {
-    err(ctx, w, 'preempt_delay_nopreempt', `(${name}) preempt_delay is incompatible with nopreempt mode - resetting`);
+    err(
+      ctx,
+      w,
+      'preempt_delay_nopreempt',
+      `(${name}) preempt_delay is incompatible with nopreempt mode - resetting`,
+    );
     s.preemptDelayUs = 0;
   }
   if (s.downTimerAdverts !== 3 && s.strict) {
-    err(ctx, w, 'down_timer_strict', `(${name}) down_timer_adverts is incompatible with strict mode - resetting`);
+    err(
+      ctx,
+      w,
+      'down_timer_strict',
+      `(${name}) down_timer_adverts is incompatible with strict mode - resetting`,
+    );
     s.downTimerAdverts = 3;
   }
 }
@@ -200,7 +326,13 @@ function settleAccept(ctx: Ctx, w: InstanceWork, s: Settled): void {
   const d = w.draft;
   s.accept = d.accept ?? (s.basePriority === 255 ? true : !s.strict);
   if (s.accept && s.basePriority !== 255 && s.strict && s.version === 2) {
-    err(ctx, w, 'accept_v2', `(${d.name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting`);
+    err(
+      ctx,
+      w,
+      'accept_v2',
+      `(${d.name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - ` +
+      `resetting`,
+    );
     s.accept = false;
   }
 }
@@ -210,7 +342,12 @@ function settleMulticast(ctx: Ctx, w: InstanceWork, s: Settled, g: GlobalDefs): 
   if (!s.isUnicast) {
     s.multicastGroup = d.mcastDst?.address ?? (s.family === 4 ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6);
   } else if (d.mcastDst !== undefined) {
-    err(ctx, w, 'mcast_with_unicast', `(${d.name}) multicast destination specified with unicast - ignoring`);
+    err(
+      ctx,
+      w,
+      'mcast_with_unicast',
+      `(${d.name}) multicast destination specified with unicast - ignoring`,
+    );
   }
 }
 
@@ -227,10 +364,34 @@ function strictOrGlobal(ctx: Ctx, w: InstanceWork, s: Settled, g: GlobalDefs) {
     return own;
   };
   return {
-    garpLowerPrioRepeat: pick(d.garpLowerPrioRepeat, 0, g.vrrpGarpLowerPrioRepeat, (v) => v !== 0, `(${name}) Strict mode requires no repeat garps. resetting`),
-    garpLowerPrioDelayUs: pick(d.garpLowerPrioDelayUs, 0, g.vrrpGarpLowerPrioDelayUs, (v) => v !== 0, `(${name}) Strict mode requires no repeat garp delay. resetting`),
-    lowerPrioNoAdvert: pick(d.lowerPrioNoAdvert, true, g.vrrpLowerPrioNoAdvert, (v) => !v, `(${name}) Strict mode requires no lower priority advert. resetting`),
-    higherPrioSendAdvert: pick(d.higherPrioSendAdvert, false, g.vrrpHigherPrioSendAdvert, (v) => v, `(${name}) strict mode requires higher_prio_send_advert to be clear. resetting`),
+    garpLowerPrioRepeat: pick(
+      d.garpLowerPrioRepeat,
+      0,
+      g.vrrpGarpLowerPrioRepeat,
+      (v) => v !== 0,
+      `(${name}) Strict mode requires no repeat garps. resetting`,
+    ),
+    garpLowerPrioDelayUs: pick(
+      d.garpLowerPrioDelayUs,
+      0,
+      g.vrrpGarpLowerPrioDelayUs,
+      (v) => v !== 0,
+      `(${name}) Strict mode requires no repeat garp delay. resetting`,
+    ),
+    lowerPrioNoAdvert: pick(
+      d.lowerPrioNoAdvert,
+      true,
+      g.vrrpLowerPrioNoAdvert,
+      (v) => !v,
+      `(${name}) Strict mode requires no lower priority advert. resetting`,
+    ),
+    higherPrioSendAdvert: pick(
+      d.higherPrioSendAdvert,
+      false,
+      g.vrrpHigherPrioSendAdvert,
+      (v) => v,
+      `(${name}) strict mode requires higher_prio_send_advert to be clear. resetting`,
+    ),
   };
 }
 
@@ -271,12 +432,22 @@ function checkTrackedInterfaces(ctx: Ctx, w: InstanceWork): void {
   if (own !== undefined) {
     const mine = w.tracks.interfaces.filter((t) => t.name === own);
     for (const t of mine) {
-      ctx.reportAt(t.at, 'general_error', 'track_own_interface', `(${w.draft.name}) Ignoring track_interface ${own} since own interface`);
+      ctx.reportAt(
+        t.at,
+        'general_error',
+        'track_own_interface',
+        `(${w.draft.name}) Ignoring track_interface ${own} since own interface`,
+      );
     }
     w.tracks.interfaces = w.tracks.interfaces.filter((t) => t.name !== own);
   }
   if (w.isVmacXmitBase && !w.hasVmac) {
-    err(ctx, w, 'xmit_base_without_vmac', `(${w.draft.name}) vmac_xmit_base is only valid with a vmac`);
+    err(
+      ctx,
+      w,
+      'xmit_base_without_vmac',
+      `(${w.draft.name}) vmac_xmit_base is only valid with a vmac`,
+    );
     w.isVmacXmitBase = false;
   }
 }
@@ -289,10 +460,18 @@ function dropIgnoredWeights(ctx: Ctx, w: InstanceWork, s: Settled): void {
   const why2 = inSync ? 'SYNC group' : 'address_owner';
   const name = w.draft.name;
   const t = w.tracks;
-  const warn = (at: typeof w.draft.at, m: string): void => ctx.reportAt(at, 'general_error', 'weight_ignored', m);
+  const warn = (at: typeof w.draft.at, m: string): void => ctx.reportAt(
+    at,
+    'general_error',
+    'weight_ignored',
+    m,
+  );
   t.interfaces = t.interfaces.flatMap((ti) => {
     if (ti.weight === 0) return [ti];
-    warn(ti.at, `(${name}) ignoring ${ti.name} tracked interface ${inSync ? 'weight ' : ''}due to ${why}`);
+    warn(
+      ti.at,
+      `(${name}) ignoring ${ti.name} tracked interface ${inSync ? 'weight ' : ''}due to ${why}`,
+    );
     return inSync ? [{ ...ti, weight: 0 }] : [];
   });
   t.scripts = t.scripts.filter((sc) => {
@@ -302,7 +481,10 @@ function dropIgnoredWeights(ctx: Ctx, w: InstanceWork, s: Settled): void {
   });
   t.files = t.files.flatMap((f) => {
     if (f.weight === 1) {
-      warn(f.at, `(${name}) ignoring weight from tracked file ${f.name} due to ${why2}. specify weight 0`);
+      warn(
+        f.at,
+        `(${name}) ignoring weight from tracked file ${f.name} due to ${why2}. specify weight 0`,
+      );
       return [{ ...f, weight: 0 }];
     }
     if (f.weight === 0) return [f];
@@ -328,15 +510,54 @@ function initialSettled(ctx: Ctx, w: InstanceWork, g: GlobalDefs): Settled {
   const { family, version } = settleVersion(ctx, w, g, strict);
   return {
     family, version, strict, basePriority: 100, wantState: 'BACKUP', nopreempt: d.nopreempt,
-    preemptDelayUs: d.preemptDelayUs, downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
+    preemptDelayUs: d.preemptDelayUs,
+    downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
     authentication: undefined, isUnicast: false, accept: true, multicastGroup: undefined,
     advertIntervalUs: SECOND_US,
   };
 }
 
+/**
+ * keepalived reads global_defs before the instances at start-up, but in file order on
+ * reload (SIGHUP): a global_defs placed after an instance then does not reach it. Say so
+ * when that changes a value.
+ */
+function noteReloadDefaults(ctx: Ctx, w: InstanceWork, g: GlobalDefs): void {
+  const at = w.draft.globalsAtParse;
+  if (at === undefined) return;
+  const now = {
+    garpMasterDelayUs: g.vrrpGarpMasterDelayUs,
+    garpMasterRepeat: g.vrrpGarpMasterRepeat,
+    garpMasterRefreshUs: g.vrrpGarpMasterRefreshUs,
+    garpMasterRefreshRepeat: g.vrrpGarpMasterRefreshRepeat,
+    downTimerAdverts: g.vrrpDownTimerAdverts,
+    skipCheckAdvAddr: g.vrrpSkipCheckAdvAddr,
+  };
+  const keyword: Readonly<Record<keyof typeof now, string>> = {
+    garpMasterDelayUs: 'vrrp_garp_master_delay',
+    garpMasterRepeat: 'vrrp_garp_master_repeat',
+    garpMasterRefreshUs: 'vrrp_garp_master_refresh',
+    garpMasterRefreshRepeat: 'vrrp_garp_master_refresh_repeat',
+    downTimerAdverts: 'vrrp_down_timer_adverts',
+    skipCheckAdvAddr: 'vrrp_skip_check_adv_addr',
+  };
+  const changed = (Object.keys(now) as (keyof typeof now)[])
+    .filter((k) => now[k] !== at[k])
+    .map((k) => keyword[k]);
+  if (changed.length === 0) return;
+  ctx.reportAt(
+    w.draft.at,
+    'notice',
+    'global_defs_after_instance',
+    `(${w.draft.name}) global_defs after this instance sets ${changed.join(', ')}: ` +
+      'keepalived applies it at start-up but not on reload',
+  );
+}
+
 /** Runs vrrp_complete_instance()'s checks in keepalived's order. */
 export function completeInstance(ctx: Ctx, w: InstanceWork, g: GlobalDefs): CompletedInstance {
   const d = w.draft;
+  noteReloadDefaults(ctx, w, g);
   const s = initialSettled(ctx, w, g);
   if (w.vips.length === 0) {
     if (s.version === 3 || s.strict) {
@@ -354,13 +575,20 @@ export function completeInstance(ctx: Ctx, w: InstanceWork, g: GlobalDefs): Comp
   settleAccept(ctx, w, s);
   settleMulticast(ctx, w, s, g);
   settleAdvertInterval(ctx, w, s);
+  checkVmac(ctx, w, s);
+  checkIpvlan(ctx, w, s);
   checkTrackedInterfaces(ctx, w);
   if (w.vips.length === 0) {
     if (s.version === 3 || s.family === 6 || s.strict) {
       err(ctx, w, 'no_vip', `(${d.name}) No VIP specified; at least one is required`);
       return { instance: buildInstance(w, s, g), isOk: false };
     }
-    ctx.reportAt(d.at, 'warning', 'no_vip', `(${d.name}) No VIP specified; at least one is sensible`);
+    ctx.reportAt(
+      d.at,
+      'warning',
+      'no_vip',
+      `(${d.name}) No VIP specified; at least one is sensible`,
+    );
   }
   dropIgnoredWeights(ctx, w, s);
   return { instance: buildInstance(w, s, g, strictOrGlobal(ctx, w, s, g)), isOk: true };
@@ -436,7 +664,11 @@ function buildInstance(
     higherPrioSendAdvert: sg?.higherPrioSendAdvert ?? d.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
     skipCheckAdvAddr: d.skipCheckAdvAddr || g.vrrpSkipCheckAdvAddr,
     promoteSecondaries: d.promoteSecondaries,
-    vmac: d.vmac === undefined ? undefined : { ...d.vmac, isXmitBase: w.isVmacXmitBase, useVmacAddr: d.isUseVmacAddr },
+    vmac: d.vmac === undefined ? undefined : {
+      ...d.vmac,
+      isXmitBase: w.isVmacXmitBase,
+      useVmacAddr: d.isUseVmacAddr,
+    },
     syncGroup: w.syncGroup?.name,
     configFaults: w.configFaults,
     raw: d.raw,

@@ -44,7 +44,8 @@ export class InterfaceResolver {
           at,
           'notice',
           'interface_missing',
-          `Configuration specifies interface ${name} which doesn't currently exist - will use if created`,
+          `Configuration specifies interface ${name} which doesn't currently exist - will use ` +
+          `if created`,
         );
       }
       return true;
@@ -74,7 +75,11 @@ export function checkAddressDevices(
   return entries.filter(
     (e) =>
       e.device === undefined ||
-      r.lookup(e.device, e.at, `WARNING - interface ${e.device} for ip address ${addressText(e)} doesn't exist`),
+      r.lookup(
+        e.device,
+        e.at,
+        `WARNING - interface ${e.device} for ip address ${addressText(e)} doesn't exist`,
+      ),
   );
 }
 
@@ -98,7 +103,8 @@ export function checkStaticAddresses(
         e.at,
         'fatal',
         'no_default_interface',
-        `Static address ${addressText(e)} requires either an interface or default interface must exist`,
+        `Static address ${addressText(e)} requires either an interface or default interface ` +
+        `must exist`,
       );
       continue;
     }
@@ -110,7 +116,10 @@ export function checkStaticAddresses(
 const VROUTE_MISSING = (name: string): string => `WARNING - interface ${name} for VROUTE nexthop doesn't exist`;
 
 /** Routes: a missing `dev` drops the route; a missing next-hop `dev` drops that hop on. */
-export function checkRouteDevices(r: InterfaceResolver, routes: readonly RouteEntry[]): RouteEntry[] {
+export function checkRouteDevices(
+  r: InterfaceResolver,
+  routes: readonly RouteEntry[],
+): RouteEntry[] {
   const out: RouteEntry[] = [];
   for (const route of routes) {
     if (route.device !== undefined && !r.lookup(route.device, route.at, VROUTE_MISSING(route.device))) continue;
@@ -129,7 +138,11 @@ export function checkRuleDevices(r: InterfaceResolver, rules: readonly RuleEntry
   return rules.filter(
     (rule) =>
       (rule.inputInterface === undefined || r.lookup(rule.inputInterface, rule.at, msg(rule.inputInterface))) &&
-      (rule.outputInterface === undefined || r.lookup(rule.outputInterface, rule.at, msg(rule.outputInterface))),
+      (rule.outputInterface === undefined || r.lookup(
+        rule.outputInterface,
+        rule.at,
+        msg(rule.outputInterface),
+      )),
   );
 }
 

@@ -8,7 +8,7 @@ import type { ConfigDraft } from '../draft.js';
 import type { ParseContext } from '../parse_context.js';
 import type { GlobalDefs } from '../model/global.js';
 import type { VrrpConfig } from '../model/vrrp.js';
-import { readTimerUs } from '../values.js';
+import { readDecimalLenient } from '../keywords/global_values.js';
 import type { GarpGroupDraft, VrrpDraft } from '../keywords/vrrp_draft.js';
 import {
   checkRouteDevices,
@@ -27,7 +27,11 @@ export type StaticResult = Pick<
 >;
 
 /** garp_group: interfaces in file order; a group without intervals is dropped. */
-function garpGroups(ctx: Ctx, r: InterfaceResolver, groups: readonly GarpGroupDraft[]): VrrpConfig['garpGroups'] {
+function garpGroups(
+  ctx: Ctx,
+  r: InterfaceResolver,
+  groups: readonly GarpGroupDraft[],
+): VrrpConfig['garpGroups'] {
   const owner = new Map<string, GarpGroupDraft>();
   const out: VrrpConfig['garpGroups'][number][] = [];
   let aggregation = 0;
@@ -41,18 +45,30 @@ function garpGroups(ctx: Ctx, r: InterfaceResolver, groups: readonly GarpGroupDr
         // keepalived-compat: the list form quotes the block's second word (and exits when
         // there is none).
         const quoted = i.fromList ? (g.listSecond ?? ctx.word([g.interfaces[0]?.name ?? ''], 1)) : i.name;
-        ctx.reportAt(i.at, 'general_error', 'duplicate', `garp_group already specified for ${quoted} - ignoring`);
+        ctx.reportAt(
+          i.at,
+          'general_error',
+          'duplicate',
+          `garp_group already specified for ${quoted} - ignoring`,
+        );
         continue;
       }
       owner.set(i.name, g);
       names.push(i.name);
     }
     if (g.garpIntervalUs === undefined && g.gnaIntervalUs === undefined) {
-      ctx.reportAt(g.at, 'general_error', 'garp_group_empty', `garp group ${number} does not have any delay set - removing`);
+      ctx.reportAt(
+        g.at,
+        'general_error',
+        'garp_group_empty',
+        `garp group ${number} does not have any delay set - removing`,
+      );
       for (const n of names) owner.delete(n);
       continue;
     }
-    out.push({ at: g.at, garpIntervalUs: g.garpIntervalUs, gnaIntervalUs: g.gnaIntervalUs, interfaces: names });
+    out.push(
+      { at: g.at, garpIntervalUs: g.garpIntervalUs, gnaIntervalUs: g.gnaIntervalUs, interfaces: names },
+    );
   }
   return out;
 }
@@ -62,38 +78,64 @@ function linkbeat(ctx: Ctx, r: InterfaceResolver, v: VrrpDraft): VrrpConfig['lin
   for (const line of v.linkbeatInterfaces) {
     const [name = '', type] = line.words;
     if (!r.lookupNoCreate(name)) {
-      ctx.reportAt(line.at, 'fatal', 'unknown_interface', `unknown interface ${name} specified for linkbeat interface`);
+      ctx.reportAt(
+        line.at,
+        'fatal',
+        'unknown_interface',
+        `unknown interface ${name} specified for linkbeat interface`,
+      );
       continue;
     }
     const known = type === 'MII' || type === 'ETHTOOL' || type === 'IOCTL';
     if (type !== undefined && (!known || line.words.length > 2)) {
-      ctx.reportAt(line.at, 'general_error', 'extra_characters', `extra characters ${type} in linkbeat interface`);
+      ctx.reportAt(
+        line.at,
+        'general_error',
+        'extra_characters',
+        `extra characters ${type} in linkbeat interface`,
+      );
     }
     out.push({ name, type: known ? type : undefined });
   }
   return out;
 }
 
-function upDownDelays(ctx: Ctx, r: InterfaceResolver, v: VrrpDraft): VrrpConfig['interfaceUpDownDelays'] {
+function upDownDelays(
+  ctx: Ctx,
+  r: InterfaceResolver,
+  v: VrrpDraft,
+): VrrpConfig['interfaceUpDownDelays'] {
   const out: VrrpConfig['interfaceUpDownDelays'][number][] = [];
   for (const line of v.upDownDelays) {
     const [name = '', down, up] = line.words;
     const at = contextAt(ctx, line.at);
     if (!r.lookupNoCreate(name)) {
-      ctx.reportAt(line.at, 'fatal', 'unknown_interface', `unknown interface ${name} specified for up/down delay`);
+      ctx.reportAt(
+        line.at,
+        'fatal',
+        'unknown_interface',
+        `unknown interface ${name} specified for up/down delay`,
+      );
       continue;
     }
     if (down === undefined) {
       at.notice('no_timeouts', `No timeouts specified for ${name} up/down delays`);
       continue;
     }
-    if (line.words.length > 3) at.notice('too_many', `Too many parameters for ${name} up/down delays`);
-    const downUs = readTimerUs(at, down, 0, 255_000_000);
+    if (line.words.length > 3) at.notice(
+      'too_many',
+      `Too many parameters for ${name} up/down delays`,
+    );
+    const downUs = readDecimalLenient(at, down, { min: 0, max: 255_000_000, shift: 6 });
     if (downUs === undefined) {
       at.notice('invalid_delay', `Invalid down delay ${down} for ${name}`);
       continue;
     }
-    const upUs = up === undefined ? 0 : readTimerUs(at, up, 0, 255_000_000);
+    const upUs = up === undefined ? 0 : readDecimalLenient(
+      at,
+      up,
+      { min: 0, max: 255_000_000, shift: 6 },
+    );
     if (upUs === undefined) {
       at.notice('invalid_delay', `Invalid up delay ${up ?? ''} for ${name}`);
       continue;
@@ -108,11 +150,21 @@ function trackGroups(ctx: Ctx, v: VrrpDraft): VrrpConfig['staticTrackGroups'] {
   for (const g of v.staticTrackGroups) {
     const members = (g.members ?? []).filter((m) => {
       const found = v.instances.some((vi) => vi.name === m);
-      if (!found) ctx.reportAt(g.at, 'notice', 'track_group_member', `vrrp instance ${m} specified in track group ${g.name} doesn't exist - ignoring`);
+      if (!found) ctx.reportAt(
+        g.at,
+        'notice',
+        'track_group_member',
+        `vrrp instance ${m} specified in track group ${g.name} doesn't exist - ignoring`,
+      );
       return found;
     });
     if (members.length === 0) {
-      ctx.reportAt(g.at, 'notice', 'track_group_empty', `Static track group ${g.name} init fails - removing`);
+      ctx.reportAt(
+        g.at,
+        'notice',
+        'track_group_empty',
+        `Static track group ${g.name} init fails - removing`,
+      );
       continue;
     }
     out.push({ name: g.name, at: g.at, members });
@@ -120,17 +172,30 @@ function trackGroups(ctx: Ctx, v: VrrpDraft): VrrpConfig['staticTrackGroups'] {
   return out;
 }
 
-function trackedObjects(v: VrrpDraft): Pick<StaticResult, 'trackFiles' | 'trackProcesses' | 'bfdInstances'> {
+function trackedObjects(
+  v: VrrpDraft,
+): Pick<StaticResult, 'trackFiles' | 'trackProcesses' | 'bfdInstances'> {
   return {
     trackFiles: v.trackFiles.map((f) => ({
-      name: f.name, at: f.at, path: f.path ?? '', weight: f.weight, weightReverse: f.weightReverse, init: f.init,
+      name: f.name,
+      at: f.at,
+      path: f.path ?? '',
+      weight: f.weight,
+      weightReverse: f.weightReverse,
+      init: f.init,
     })),
     trackProcesses: v.trackProcesses
       .filter((p) => !p.isRemoved)
       .map((p) => ({
-        name: p.name, at: p.at, process: p.process ?? '', params: p.params, paramMatch: p.paramMatch,
+        name: p.name,
+        at: p.at,
+        process: p.process ?? '',
+        params: p.params,
+        paramMatch: p.paramMatch,
         weight: p.weight, weightReverse: p.weightReverse, quorum: p.quorum, quorumMax: p.quorumMax,
-        forkDelayUs: p.forkDelayUs, terminateDelayUs: p.terminateDelayUs, fullCommand: p.fullCommand,
+        forkDelayUs: p.forkDelayUs,
+        terminateDelayUs: p.terminateDelayUs,
+        fullCommand: p.fullCommand,
       })),
     bfdInstances: v.bfds.flatMap((b) =>
       b.isDeadForBfd || b.neighbor === undefined

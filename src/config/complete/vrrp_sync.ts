@@ -39,7 +39,13 @@ function addMember(ctx: Ctx, g: GroupWork, w: InstanceWork, state: GroupState): 
   };
   const d = w.draft;
   if (state === 'master' && d.wantState === 'BACKUP') {
-    err(ctx, g, 'sync_owner_mix', `Sync group ${name} has some member(s) as address owner and some not as address owner. This won't work.`);
+    err(
+      ctx,
+      g,
+      'sync_owner_mix',
+      `Sync group ${name} has some member(s) as address owner and some not as address owner. ` +
+      `This won't work.`,
+    );
   }
   if (state === 'backup') return state;
   return d.wantState === 'MASTER' && d.basePriority === 255 ? 'master' : 'backup';
@@ -51,30 +57,59 @@ function setGroup(ctx: Ctx, g: GroupWork, works: readonly InstanceWork[]): void 
   for (const member of g.draft.members ?? []) {
     const w = works.find((x) => x.draft.name === member);
     if (w === undefined) {
-      err(ctx, g, 'sync_member_missing', `Virtual router ${member} specified in sync group ${name} doesn't exist - ignoring`);
+      err(
+        ctx,
+        g,
+        'sync_member_missing',
+        `Virtual router ${member} specified in sync group ${name} doesn't exist - ignoring`,
+      );
       continue;
     }
     if (w.syncGroup !== undefined) {
-      err(ctx, g, 'sync_member_twice', `Virtual router ${member} cannot exist in more than one sync group; ignoring ${name}`);
+      err(
+        ctx,
+        g,
+        'sync_member_twice',
+        `Virtual router ${member} cannot exist in more than one sync group; ignoring ${name}`,
+      );
       continue;
     }
     state = addMember(ctx, g, w, state);
   }
   if (g.members.length === 0) {
-    err(ctx, g, 'sync_empty', `Sync group ${name}, no matching virtual router found in group declaration - removing`);
+    err(
+      ctx,
+      g,
+      'sync_empty',
+      `Sync group ${name}, no matching virtual router found in group declaration - removing`,
+    );
     g.isRemoved = true;
     return;
   }
   if (g.members.length === 1) {
-    err(ctx, g, 'sync_single', `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`);
+    err(
+      ctx,
+      g,
+      'sync_single',
+      `Sync group ${name} has only 1 virtual router(s) - this probably isn't what you want`,
+    );
   }
 }
 
 /** vrrp_complete_init()'s sync group pass (before the instances are completed). */
-export function completeSyncGroups(ctx: Ctx, groups: readonly GroupWork[], works: readonly InstanceWork[]): void {
+export function completeSyncGroups(
+  ctx: Ctx,
+  groups: readonly GroupWork[],
+  works: readonly InstanceWork[],
+): void {
   for (const g of groups) {
     if (g.draft.members === undefined) {
-      ctx.reportAt(g.draft.at, 'general_error', 'sync_no_members', `Sync group ${g.draft.name} has no virtual router(s). removing`);
+      ctx.reportAt(
+        g.draft.at,
+        'general_error',
+        'sync_no_members',
+        `Sync group ${g.draft.name} has no virtual router(s). removing`,
+      );
       g.isRemoved = true;
       continue;
     }
@@ -95,7 +130,8 @@ function clearWeights(
       r.at,
       'general_error',
       'sync_owner_weight',
-      `(${g.draft.name}) Cannot have weighted track ${what} '${r.name}' with member having priority 255 - ${tail}`,
+      `(${g.draft.name}) Cannot have weighted track ${what} '${r.name}' with member having ` +
+      `priority 255 - ${tail}`,
     );
     return { ...r, weight: 0 };
   });
@@ -113,7 +149,13 @@ function groupModel(g: GroupWork, global: GlobalDefs): VrrpSyncGroup {
     trackFiles: toReferences(g.tracks.files),
     trackProcesses: toReferences(g.tracks.processes),
     trackBfds: toReferences(g.tracks.bfds),
-    notify: { master: n.master, backup: n.backup, fault: n.fault, stop: n.stop, generic: n.generic },
+    notify: {
+      master: n.master,
+      backup: n.backup,
+      fault: n.fault,
+      stop: n.stop,
+      generic: n.generic,
+    },
     smtpAlert: d.smtpAlert ?? global.smtpAlertVrrp ?? global.smtpAlert ?? false,
     notifyPriorityChanges: d.notifyPriorityChanges,
     trackingWeight: d.trackingWeight,

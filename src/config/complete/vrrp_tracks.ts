@@ -11,7 +11,12 @@ import type { GlobalDefs } from '../model/global.js';
 import type { TrackReference } from '../model/vrrp.js';
 import { defaultScriptUser } from '../script.js';
 import { readInt } from '../values.js';
-import type { ScriptDraft, TrackListsDraft, TrackRefDraft, VrrpDraft } from '../keywords/vrrp_draft.js';
+import type {
+  ScriptDraft,
+  TrackListsDraft,
+  TrackRefDraft,
+  VrrpDraft,
+} from '../keywords/vrrp_draft.js';
 import { contextAt, type InterfaceResolver } from './vrrp_interfaces.js';
 
 type Ctx = ParseContext<ConfigDraft>;
@@ -32,7 +37,12 @@ export interface ResolvedTracks {
 /** keepalived's vrrp_vscript_end_handler(): which vrrp_scripts survive their block. */
 export function scriptSurvives(ctx: Ctx, s: ScriptDraft, global: GlobalDefs): boolean {
   if (s.command === undefined) {
-    ctx.reportAt(s.at, 'general_error', 'no_script', `No script set for vrrp_script ${s.name} - removing`);
+    ctx.reportAt(
+      s.at,
+      'general_error',
+      'no_script',
+      `No script set for vrrp_script ${s.name} - removing`,
+    );
     return false;
   }
   if (s.userFailed) return false;
@@ -90,7 +100,10 @@ function readTrackWeight(
   const v = readIntAt(ctx, ref, text, spec.min, spec.max);
   if (v === undefined) err('invalid_weight', spec.messages.badWeight(text));
   else if (spec.clamp254 && (v === 254 || v === -254)) {
-    err('invalid_weight', `(${label.owner}) weight for ${label.tracked} cannot be +/-254. Setting to +/-253`);
+    err(
+      'invalid_weight',
+      `(${label.owner}) weight for ${label.tracked} cannot be +/-254. Setting to +/-253`,
+    );
     weight = v > 0 ? 253 : -253;
   } else weight = v;
   const rev = w[3];
@@ -105,17 +118,33 @@ function readTrackWeight(
 }
 
 /** read_int() with its diagnostics at the line of the reference. */
-function readIntAt(ctx: Ctx, ref: TrackRefDraft, text: string, min: number, max: number): number | undefined {
+function readIntAt(
+  ctx: Ctx,
+  ref: TrackRefDraft,
+  text: string,
+  min: number,
+  max: number,
+): number | undefined {
   return readInt(contextAt(ctx, ref.at), text, min, max);
 }
 
-function resolveInterfaces(ctx: Ctx, r: InterfaceResolver, refs: readonly TrackRefDraft[], owner: string): ResolvedRef[] {
+function resolveInterfaces(
+  ctx: Ctx,
+  r: InterfaceResolver,
+  refs: readonly TrackRefDraft[],
+  owner: string,
+): ResolvedRef[] {
   const out: ResolvedRef[] = [];
   for (const ref of refs) {
     const name = ref.words[0] ?? '';
     if (!r.lookup(name, ref.at, `(${owner}) tracked interface ${name} doesn't exist`)) continue;
     if (out.some((t) => t.name === name)) {
-      ctx.reportAt(ref.at, 'general_error', 'duplicate', `(${owner}) duplicate track_interface ${name} - ignoring`);
+      ctx.reportAt(
+        ref.at,
+        'general_error',
+        'duplicate',
+        `(${owner}) duplicate track_interface ${name} - ignoring`,
+      );
       continue;
     }
     const wr = readTrackWeight(ctx, ref, { weight: 0, reverse: false }, {
@@ -183,17 +212,35 @@ function resolveObjects(
   const out: ResolvedRef[] = [];
   for (const ref of refs) {
     const name = ref.words[0] ?? '';
-    const index = targets.findIndex((t, i) => i < ref.definedBefore && !t.isGone && t.name === name);
+    const index = targets.findIndex(
+      (t, i) => i < ref.definedBefore && !t.isGone && t.name === name,
+    );
     const t = targets[index];
     if (t === undefined) {
-      ctx.reportAt(ref.at, 'general_error', 'not_found', `(${owner}) ${KIND_WORD[kind].label} ${name} not found, ignoring...`);
+      ctx.reportAt(
+        ref.at,
+        'general_error',
+        'not_found',
+        `(${owner}) ${KIND_WORD[kind].label} ${name} not found, ignoring...`,
+      );
       continue;
     }
     if (out.some((o) => o.index === index)) {
-      ctx.reportAt(ref.at, 'general_error', 'duplicate', `(${owner}) duplicate ${KIND_WORD[kind].key} ${name} - ignoring`);
+      ctx.reportAt(
+        ref.at,
+        'general_error',
+        'duplicate',
+        `(${owner}) duplicate ${KIND_WORD[kind].key} ${name} - ignoring`,
+      );
       continue;
     }
-    const wr = readTrackWeight(ctx, ref, { weight: t.weight, reverse: t.weightReverse }, objectSpec(kind, owner, name), { owner, tracked: name });
+    const wr = readTrackWeight(
+      ctx,
+      ref,
+      { weight: t.weight, reverse: t.weightReverse },
+      objectSpec(kind, owner, name),
+      { owner, tracked: name },
+    );
     if (wr !== undefined) out.push({ name, ...wr, at: ref.at, index });
   }
   return out;
@@ -209,10 +256,18 @@ export interface TrackTargets {
 
 export function trackTargets(draft: VrrpDraft, scriptAlive: readonly boolean[]): TrackTargets {
   return {
-    scripts: draft.scripts.map((s, i) => ({ name: s.name, weight: s.weight, weightReverse: s.weightReverse, isGone: scriptAlive[i] !== true })),
-    files: draft.trackFiles.map((f) => ({ name: f.name, weight: f.weight, weightReverse: f.weightReverse, isGone: false })),
-    processes: draft.trackProcesses.map((p) => ({ name: p.name, weight: p.weight, weightReverse: p.weightReverse, isGone: p.isRemoved })),
-    bfds: draft.bfds.map((b) => ({ name: b.name, weight: b.weight, weightReverse: b.weightReverse, isGone: !b.forVrrp })),
+    scripts: draft.scripts.map(
+      (s, i) => ({ name: s.name, weight: s.weight, weightReverse: s.weightReverse, isGone: scriptAlive[i] !== true }),
+    ),
+    files: draft.trackFiles.map(
+      (f) => ({ name: f.name, weight: f.weight, weightReverse: f.weightReverse, isGone: false }),
+    ),
+    processes: draft.trackProcesses.map(
+      (p) => ({ name: p.name, weight: p.weight, weightReverse: p.weightReverse, isGone: p.isRemoved }),
+    ),
+    bfds: draft.bfds.map(
+      (b) => ({ name: b.name, weight: b.weight, weightReverse: b.weightReverse, isGone: !b.forVrrp }),
+    ),
   };
 }
 

@@ -30,7 +30,8 @@ const tcpCheckKeyword: K = {
 
 const pingCheckKeyword: K = {
   name: 'PING_CHECK',
-  handler: (_words, ctx) => void queueChecker(ctx, { type: 'PING_CHECK' }, { withConnection: true }),
+  handler: (_words, ctx) =>
+    void queueChecker(ctx, { type: 'PING_CHECK' }, { withConnection: true }),
   onClose: (ctx) => void dropIfConnectionUnusable(ctx),
   sub: keywordTable<ConfigDraft>(commonCheckerKeywords(true)),
 };
@@ -52,7 +53,10 @@ function hexValue(c: string, allowWildcard: boolean): number {
  * keepalived-compat: its "invalid digit" marker is the value 0xff, and it tests the last
  * value read after the loop, so a string whose last byte is 0xff is refused too.
  */
-export function readHexString(text: string, withMask: boolean): { data: number[]; mask: number[] } | undefined {
+export function readHexString(
+  text: string,
+  withMask: boolean,
+): { data: number[]; mask: number[] } | undefined {
   const data: number[] = [];
   const mask: number[] = [];
   let i = 0;
@@ -122,7 +126,11 @@ const udpKeywords: readonly K[] = [
       }
       const hex = readHexString(words.slice(1).join(' '), false);
       if (hex === undefined) {
-        ctx.report('general_error', 'udp_payload_invalid', 'Invalid hex string for UDP_CHECK payload');
+        ctx.report(
+          'general_error',
+          'udp_payload_invalid',
+          'Invalid hex string for UDP_CHECK payload',
+        );
         return;
       }
       spec.payloadHex = toHex(hex.data);
@@ -167,7 +175,8 @@ const udpCheckKeyword: K = {
       ctx.report(
         'general_error',
         'udp_length_order',
-        `UDP_CHECK min_reply length ${spec.minReplyLength} > max_reply_length ${spec.maxReplyLength} - will always fail`,
+        `UDP_CHECK min_reply length ${spec.minReplyLength} > ` +
+          `max_reply_length ${spec.maxReplyLength} - will always fail`,
       );
     }
   },
@@ -177,7 +186,9 @@ const udpCheckKeyword: K = {
 // ---------------------------------------------------------------------------------------
 // DNS_CHECK
 
-const DNS_TYPES: readonly DnsQueryType[] = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY'];
+const DNS_TYPES: readonly DnsQueryType[] = [
+  'A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA', 'RRSIG', 'DNSKEY',
+];
 
 /**
  * check_dns.c dns_name_handler's empty-label test, quirks included: it also looks at the
@@ -205,7 +216,11 @@ const dnsKeywords: readonly K[] = [
       const text = ctx.word(words, 1);
       const type = DNS_TYPES.find((t) => t === text.toUpperCase());
       if (type === undefined) {
-        ctx.report('general_error', 'dns_type_unknown', `Unknown DNS check type ${text} - ignoring`);
+        ctx.report(
+          'general_error',
+          'dns_type_unknown',
+          `Unknown DNS check type ${text} - ignoring`,
+        );
         return;
       }
       spec.queryType = type;
@@ -217,12 +232,20 @@ const dnsKeywords: readonly K[] = [
       const spec = dnsSpec(ctx);
       if (spec === undefined) return;
       if (spec.name !== undefined) {
-        ctx.report('general_error', 'dns_name_duplicate', 'DNS_CHECK name already specified - ignoring');
+        ctx.report(
+          'general_error',
+          'dns_name_duplicate',
+          'DNS_CHECK name already specified - ignoring',
+        );
         return;
       }
       const name = ctx.word(words, 1);
       if (dnsNameHasEmptyLabel(name)) {
-        ctx.report('general_error', 'dns_name_invalid', `DNS_CHECK name '${name}' has empty label - ignoring`);
+        ctx.report(
+          'general_error',
+          'dns_name_invalid',
+          `DNS_CHECK name '${name}' has empty label - ignoring`,
+        );
         return;
       }
       spec.name = name;
@@ -235,7 +258,11 @@ const dnsCheckKeyword: K = {
   handler: (_words, ctx) => {
     const spec: DnsSpec = { type: 'DNS_CHECK', queryType: 'SOA', name: undefined };
     // keepalived-compat: check_dns.c: retry 3, and delay_before_retry 0 = the delay loop.
-    queueChecker(ctx, spec, { withConnection: true, defaultRetry: 3, defaultDelayBeforeRetryUs: 0 });
+    queueChecker(ctx, spec, {
+      withConnection: true,
+      defaultRetry: 3,
+      defaultDelayBeforeRetryUs: 0,
+    });
   },
   onClose: (ctx) => {
     const spec = dnsSpec(ctx);

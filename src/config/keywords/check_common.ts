@@ -40,7 +40,8 @@ export interface QueueOptions {
 export function connectionToRealServer(ctx: Ctx): ConnectionDraft {
   const rs = currentRealServer(ctx.state.lvs);
   return {
-    destination: rs === undefined ? undefined : { family: rs.address.family, address: rs.address.address },
+    destination:
+      rs === undefined ? undefined : { family: rs.address.family, address: rs.address.address },
     destinationPort: rs?.address.port ?? 0,
     bindTo: undefined,
     bindPort: 0,
@@ -94,14 +95,17 @@ export function connectionUsable(ctx: Ctx, conn: ConnectionDraft): boolean {
   return false;
 }
 
-function onConnection(apply: (conn: ConnectionDraft, words: readonly string[], ctx: Ctx) => void): Handler {
+type ConnectionApply = (conn: ConnectionDraft, words: readonly string[], ctx: Ctx) => void;
+type CheckerApply = (checker: CheckerDraft, words: readonly string[], ctx: Ctx) => void;
+
+function onConnection(apply: ConnectionApply): Handler {
   return (words, ctx) => {
     const conn = currentChecker(ctx.state.lvs)?.connection;
     if (conn !== undefined) apply(conn, words, ctx);
   };
 }
 
-function onChecker(apply: (checker: CheckerDraft, words: readonly string[], ctx: Ctx) => void): Handler {
+function onChecker(apply: CheckerApply): Handler {
   return (words, ctx) => {
     const checker = currentChecker(ctx.state.lvs);
     if (checker !== undefined) apply(checker, words, ctx);
@@ -117,7 +121,11 @@ function connectIp(conn: ConnectionDraft, words: readonly string[], ctx: Ctx): v
   const parsed = parseBareAddress(text);
   conn.destination = parsed;
   if (parsed === undefined) {
-    ctx.report('general_error', 'checker_connect_ip', `Invalid connect_ip address ${text} - ignoring`);
+    ctx.report(
+      'general_error',
+      'checker_connect_ip',
+      `Invalid connect_ip address ${text} - ignoring`,
+    );
   } else if (conn.bindTo !== undefined && conn.bindTo.family !== parsed.family) {
     ctx.report(
       'general_error',
@@ -166,7 +174,11 @@ const connectionKeywords: readonly K[] = [
     handler: onConnection((conn, words, ctx) => {
       const name = ctx.word(words, 1);
       if (name.length > IFNAME_MAX) {
-        ctx.report('general_error', 'checker_bind_if', `Interface name ${name} is too long - ignoring`);
+        ctx.report(
+          'general_error',
+          'checker_bind_if',
+          `Interface name ${name} is too long - ignoring`,
+        );
         return;
       }
       conn.bindInterface = name;
@@ -178,7 +190,11 @@ const connectionKeywords: readonly K[] = [
       const text = ctx.word(words, 1);
       const us = readTimerUs(ctx, text, 1, UINT_MAX);
       if (us === undefined) {
-        ctx.report('general_error', 'checker_timeout', `connect_timeout ${text} invalid - ignoring`);
+        ctx.report(
+          'general_error',
+          'checker_timeout',
+          `connect_timeout ${text} invalid - ignoring`,
+        );
         return;
       }
       conn.connectTimeoutUs = us;
@@ -229,10 +245,18 @@ const timingKeywords: readonly K[] = [
   },
   {
     name: 'delay_before_retry',
-    handler: timerKeyword('delayBeforeRetryUs', 0, (t) => `Invalid delay_before_retry connection value '${t}'`),
+    handler: timerKeyword('delayBeforeRetryUs', 0, (t) =>
+      `Invalid delay_before_retry connection value '${t}'`,
+    ),
   },
-  { name: 'warmup', handler: timerKeyword('warmupUs', 0, (t) => `Invalid warmup connection value '${t}'`) },
-  { name: 'delay_loop', handler: timerKeyword('delayLoopUs', 1, (t) => `delay_loop '${t}' is invalid - ignoring`) },
+  {
+    name: 'warmup',
+    handler: timerKeyword('warmupUs', 0, (t) => `Invalid warmup connection value '${t}'`),
+  },
+  {
+    name: 'delay_loop',
+    handler: timerKeyword('delayLoopUs', 1, (t) => `delay_loop '${t}' is invalid - ignoring`),
+  },
   {
     name: 'alpha',
     handler: onChecker((checker, words, ctx) => {

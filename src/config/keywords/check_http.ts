@@ -10,7 +10,16 @@ import { readUnsigned } from '../values.js';
 import { currentChecker, dequeueChecker, type CheckerDraft, type UrlDraft } from './lvs_draft.js';
 import { commonCheckerKeywords, connectionUsable, queueChecker } from './check_common.js';
 import { strtoul } from './lvs_address.js';
-import { crashLikeKeepalived, keepRaw, readFlag, UINT_MAX, US_PER_S, type Ctx, type Handler } from './lvs_values.js';
+import {
+  crashLikeKeepalived,
+  keepRaw,
+  readFlag,
+  splitLineOrCrash,
+  UINT_MAX,
+  US_PER_S,
+  type Ctx,
+  type Handler,
+} from './lvs_values.js';
 
 type K = Keyword<ConfigDraft>;
 type HttpSpec = Extract<CheckerDraft['spec'], { type: 'HTTP_GET' | 'SSL_GET' }>;
@@ -31,7 +40,8 @@ export const REGEX_OPTION_NAMES: ReadonlySet<string> = new Set([
 
 function httpSpec(ctx: Ctx): HttpSpec | undefined {
   const spec = currentChecker(ctx.state.lvs)?.spec;
-  return spec !== undefined && (spec.type === 'HTTP_GET' || spec.type === 'SSL_GET') ? spec : undefined;
+  if (spec === undefined) return undefined;
+  return spec.type === 'HTTP_GET' || spec.type === 'SSL_GET' ? spec : undefined;
 }
 
 function currentUrl(ctx: Ctx): UrlDraft | undefined {
@@ -76,7 +86,8 @@ function digestHandler(url: UrlDraft, words: readonly string[], ctx: Ctx): void 
     ctx.report(
       'general_error',
       'http_digest_length',
-      `digest '${digest}' character length should be ${2 * DIGEST_BYTES} rather than ${digest.length}`,
+      `digest '${digest}' character length should be ${2 * DIGEST_BYTES} ` +
+        `rather than ${digest.length}`,
     );
     return;
   }
@@ -93,7 +104,8 @@ function digestHandler(url: UrlDraft, words: readonly string[], ctx: Ctx): void 
       ctx.report(
         'general_error',
         'http_digest_hex',
-        `Unable to interpret hex digit in '${digest.slice(0, 2 * i + 2)}' at offset ${2 * i}/${2 * i + 1}`,
+        `Unable to interpret hex digit in '${digest.slice(0, 2 * i + 2)}' ` +
+          `at offset ${2 * i}/${2 * i + 1}`,
       );
       return;
     }
@@ -156,25 +168,28 @@ const urlKeywords: readonly K[] = [
     name: 'virtualhost',
     handler: onUrl((url, words, ctx) => {
       const v = words[1];
-      if (v === undefined) ctx.report('general_error', 'virtualhost_missing', 'Missing HTTP_GET virtualhost name');
-      else url.virtualhost = v;
+      if (v !== undefined) url.virtualhost = v;
+      else ctx.report('general_error', 'virtualhost_missing', 'Missing HTTP_GET virtualhost name');
     }),
   },
   {
     name: 'regex',
     handler: (words, ctx) => {
-      if (words.length !== 2) {
+      const split = splitLineOrCrash(ctx, words);
+      if (split.length !== 2) {
         ctx.notice('regex_invalid', 'regex missing or too many fields');
         return;
       }
-      ctx.state.lvs.pendingRegex = words[1];
+      ctx.state.lvs.pendingRegex = split[1];
     },
   },
   { name: 'regex_no_match', handler: onUrl((url) => void (url.regexNoMatch = true)) },
   {
     name: 'regex_options',
     handler: onUrl((url, words) => {
-      for (const w of words.slice(1)) if (REGEX_OPTION_NAMES.has(w) && !url.regexOptions.includes(w)) url.regexOptions.push(w);
+      for (const w of words.slice(1)) {
+        if (REGEX_OPTION_NAMES.has(w) && !url.regexOptions.includes(w)) url.regexOptions.push(w);
+      }
     }),
   },
   {
@@ -184,7 +199,9 @@ const urlKeywords: readonly K[] = [
   {
     name: 'regex_max_offset',
     // keepalived stores one past the last acceptable offset (so an error gives 1).
-    handler: onUrl((url, words, ctx) => void (url.regexMaxOffsetExclusive = regexOffset(ctx, words, 'max') + 1)),
+    handler: onUrl((url, words, ctx) => {
+      url.regexMaxOffsetExclusive = regexOffset(ctx, words, 'max') + 1;
+    }),
   },
   {
     name: 'regex_stack',
@@ -202,7 +219,11 @@ function urlEnd(ctx: Ctx): void {
   const url = currentUrl(ctx);
   if (spec === undefined || url === undefined) return;
   if (url.path === undefined) {
-    ctx.report('general_error', 'http_url_no_path', 'HTTP/SSL_GET checker url has no path - ignoring');
+    ctx.report(
+      'general_error',
+      'http_url_no_path',
+      'HTTP/SSL_GET checker url has no path - ignoring',
+    );
     spec.urls.pop();
     return;
   }
@@ -225,7 +246,8 @@ function urlEnd(ctx: Ctx): void {
   if (url.regexMaxOffsetExclusive !== 0 && url.regexMinOffset >= url.regexMaxOffsetExclusive) {
     ctx.notice(
       'regex_offsets',
-      `regex min offset ${url.regexMinOffset} > regex_max_offset ${url.regexMaxOffsetExclusive - 1} - ignoring`,
+      `regex min offset ${url.regexMinOffset} > ` +
+        `regex_max_offset ${url.regexMaxOffsetExclusive - 1} - ignoring`,
     );
     url.regexMinOffset = 0;
     url.regexMaxOffsetExclusive = 0;
@@ -238,7 +260,11 @@ function httpEnd(ctx: Ctx): void {
   const spec = httpSpec(ctx);
   if (spec === undefined) return;
   if (spec.urls.length === 0) {
-    ctx.report('general_error', 'http_no_urls', 'HTTP/SSL_GET checker has no urls specified - ignoring');
+    ctx.report(
+      'general_error',
+      'http_no_urls',
+      'HTTP/SSL_GET checker has no urls specified - ignoring',
+    );
     dequeueChecker(lvs);
   }
   // keepalived-compat: the connection check that follows looks at whatever checker is now
@@ -272,7 +298,11 @@ const httpOptionKeywords: readonly K[] = [
     name: 'nb_get_retry',
     handler: (words, ctx) => {
       const checker = currentChecker(ctx.state.lvs);
-      ctx.report('general_error', 'nb_get_retry_deprecated', "nb_get_retry is deprecated - please use 'retry'");
+      ctx.report(
+        'general_error',
+        'nb_get_retry_deprecated',
+        "nb_get_retry is deprecated - please use 'retry'",
+      );
       const text = ctx.word(words, 1);
       const retry = readUnsigned(ctx, text, 0, UINT_MAX);
       if (retry === undefined) {
@@ -286,8 +316,8 @@ const httpOptionKeywords: readonly K[] = [
     name: 'virtualhost',
     handler: onSpec((spec, words, ctx) => {
       const v = words[1];
-      if (v === undefined) ctx.report('general_error', 'virtualhost_missing', 'HTTP_GET virtualhost name missing');
-      else spec.virtualhost = v;
+      if (v !== undefined) spec.virtualhost = v;
+      else ctx.report('general_error', 'virtualhost_missing', 'HTTP_GET virtualhost name missing');
     }),
   },
   {
@@ -300,7 +330,9 @@ const httpOptionKeywords: readonly K[] = [
       }
       if (v === '1.0' || v === '1.1') spec.httpProtocol = v;
       else if (v === '1.0C' || v === '1.0c') spec.httpProtocol = '1.0C';
-      else ctx.report('general_error', 'http_protocol_invalid', `Invalid http_protocol version ${v}`);
+      else {
+        ctx.report('general_error', 'http_protocol_invalid', `Invalid http_protocol version ${v}`);
+      }
     }),
   },
   {

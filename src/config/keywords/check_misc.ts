@@ -9,7 +9,7 @@ import { commandString, lookupScriptUser, readScriptCommand } from '../script.js
 import { readUnsigned } from '../values.js';
 import { dequeueChecker, type CheckerDraft } from './lvs_draft.js';
 import { commonCheckerKeywords, queueChecker } from './check_common.js';
-import { UINT_MAX, US_PER_S, type Ctx, type Handler } from './lvs_values.js';
+import { splitLineOrCrash, UINT_MAX, US_PER_S, type Ctx, type Handler } from './lvs_values.js';
 
 type K = Keyword<ConfigDraft>;
 type MiscSpec = Extract<CheckerDraft['spec'], { type: 'MISC_CHECK' }>;
@@ -21,7 +21,8 @@ type MiscSpec = Extract<CheckerDraft['spec'], { type: 'MISC_CHECK' }>;
 function miscSpec(ctx: Ctx): MiscSpec | undefined {
   const lvs = ctx.state.lvs;
   const block = lvs.miscBlock;
-  return block !== undefined && block.spec.type === 'MISC_CHECK' && !block.spec.dropped ? block.spec : undefined;
+  if (block === undefined || block.spec.type !== 'MISC_CHECK') return undefined;
+  return block.spec.dropped ? undefined : block.spec;
 }
 
 /** lib/notify.c cmd_str() of the script so far ('' when there is none yet). */
@@ -71,6 +72,7 @@ const miscKeywords: readonly K[] = [
     handler: onMisc((spec, words, ctx) => {
       // keepalived re-splits only the first argument (quote it to pass arguments); any
       // further word on the line is ignored, and a run-as user comes from `user`.
+      splitLineOrCrash(ctx, words);
       if (words[1] === undefined) return;
       spec.script = readScriptCommand(ctx, words, 1, { takeUser: false, kind: 'misc_check' });
     }),
@@ -109,7 +111,14 @@ function miscEnd(ctx: Ctx): void {
 export const miscCheckKeyword: K = {
   name: 'MISC_CHECK',
   handler: (_words, ctx) => {
-    const spec: MiscSpec = { type: 'MISC_CHECK', script: undefined, timeoutUs: 0, dynamic: false, user: undefined, dropped: false };
+    const spec: MiscSpec = {
+      type: 'MISC_CHECK',
+      script: undefined,
+      timeoutUs: 0,
+      dynamic: false,
+      user: undefined,
+      dropped: false,
+    };
     ctx.state.lvs.miscBlock = queueChecker(ctx, spec, { withConnection: false, defaultRetry: 0 });
   },
   onClose: miscEnd,

@@ -5,14 +5,19 @@
 import type { Keyword } from '../interpreter.js';
 import { keywordTable } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
-import { currentChecker, dequeueChecker, type CheckerDraft, type ConnectionDraft } from './lvs_draft.js';
+import {
+  currentChecker,
+  dequeueChecker,
+  type CheckerDraft,
+  type ConnectionDraft,
+} from './lvs_draft.js';
 import {
   commonCheckerKeywords,
   connectionToRealServer,
   connectionUsable,
   queueChecker,
 } from './check_common.js';
-import type { Ctx, Handler } from './lvs_values.js';
+import type { Ctx } from './lvs_values.js';
 
 type K = Keyword<ConfigDraft>;
 
@@ -25,7 +30,8 @@ function smtpChecker(ctx: Ctx): CheckerDraft | undefined {
 }
 
 function smtpStart(_words: readonly string[], ctx: Ctx): void {
-  const checker = queueChecker(ctx, { type: 'SMTP_CHECK', heloName: undefined }, { withConnection: true });
+  const spec = { type: 'SMTP_CHECK', heloName: undefined } as const;
+  const checker = queueChecker(ctx, { ...spec }, { withConnection: true });
   // keepalived-compat: check_smtp.c clears the destination so that it can tell at the end
   // whether any connection option was given.
   if (checker?.connection !== undefined) {
@@ -68,7 +74,8 @@ function anyConnectionOption(conn: ConnectionDraft): boolean {
 /** A copy of the checker (its settings as they are now) aimed at one host entry. */
 function queueHostChecker(ctx: Ctx, main: CheckerDraft, conn: ConnectionDraft): void {
   const lvs = ctx.state.lvs;
-  const copy: CheckerDraft = { ...main, seq: lvs.nextSeq++, connection: conn, spec: { ...main.spec } };
+  const seq = lvs.nextSeq++;
+  const copy: CheckerDraft = { ...main, seq, connection: conn, spec: { ...main.spec } };
   lvs.checkerQueue.push(copy);
   main.rs.checkers.push(copy);
 }

@@ -9,7 +9,12 @@ import { keywordTable } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
 import { readInt } from '../values.js';
 import { formatAddressTrio } from '../model/lvs_format.js';
-import { currentRealServer, dequeueChecker, type CheckerDraft, type FileCheckDraft } from './lvs_draft.js';
+import {
+  currentRealServer,
+  dequeueChecker,
+  type CheckerDraft,
+  type FileCheckDraft,
+} from './lvs_draft.js';
 import { queueChecker } from './check_common.js';
 import { IPVS_WEIGHT_LIMIT, readFlag, type Ctx } from './lvs_values.js';
 
@@ -35,7 +40,8 @@ function fileWeight(file: FileCheckDraft, words: readonly string[], ctx: Ctx): v
     ctx.report(
       'general_error',
       'file_weight_invalid',
-      `weight for track file must be in [${-IPVS_WEIGHT_LIMIT}..${IPVS_WEIGHT_LIMIT}] inclusive. Ignoring...`,
+      `weight for track file must be in [${-IPVS_WEIGHT_LIMIT}..${IPVS_WEIGHT_LIMIT}] ` +
+        'inclusive. Ignoring...',
     );
     return;
   }
@@ -43,7 +49,11 @@ function fileWeight(file: FileCheckDraft, words: readonly string[], ctx: Ctx): v
   const option = words[2];
   if (option === 'reverse') reverse = true;
   else if (option !== undefined && option !== 'noreverse') {
-    ctx.report('general_error', 'file_weight_option', `unknown track file weight option ${option} - ignoring`);
+    ctx.report(
+      'general_error',
+      'file_weight_option',
+      `unknown track file weight option ${option} - ignoring`,
+    );
     return;
   }
   file.weight = weight;
@@ -55,7 +65,11 @@ function fileEnd(ctx: Ctx): void {
   const file = currentFileCheck(ctx);
   if (rs === undefined || file === undefined) return;
   if (file.trackFile === undefined) {
-    ctx.report('general_error', 'file_no_track_file', 'FILE_CHECK has no track_file specified - ignoring');
+    ctx.report(
+      'general_error',
+      'file_no_track_file',
+      'FILE_CHECK has no track_file specified - ignoring',
+    );
     rs.fileChecks.pop();
     return;
   }
@@ -72,7 +86,9 @@ export const fileCheckKeyword: K = {
     const lvs = ctx.state.lvs;
     const rs = currentRealServer(lvs);
     if (rs === undefined) return;
-    rs.fileChecks.push({ at: ctx.at, seq: lvs.nextSeq++, trackFile: undefined, weight: undefined, reverse: false });
+    const seq = lvs.nextSeq++;
+    const file = { at: ctx.at, seq, trackFile: undefined, weight: undefined, reverse: false };
+    rs.fileChecks.push(file);
   },
   onClose: fileEnd,
   sub: keywordTable<ConfigDraft>([
@@ -101,7 +117,8 @@ export const fileCheckKeyword: K = {
 
 function bfdBlock(ctx: Ctx): { checker: CheckerDraft; spec: BfdSpec } | undefined {
   const checker = ctx.state.lvs.bfdBlock;
-  if (checker === undefined || checker.spec.type !== 'BFD_CHECK' || checker.spec.dropped) return undefined;
+  if (checker === undefined || checker.spec.type !== 'BFD_CHECK') return undefined;
+  if (checker.spec.dropped) return undefined;
   return { checker, spec: checker.spec };
 }
 
@@ -115,12 +132,20 @@ function dropBfd(ctx: Ctx, spec: BfdSpec): void {
 }
 
 /** The reason a BFD_CHECK `name` line is refused, worded as check_bfd.c does; or undefined. */
-function bfdNameProblem(ctx: Ctx, checker: CheckerDraft, spec: BfdSpec, words: readonly string[]): string | undefined {
+function bfdNameProblem(
+  ctx: Ctx,
+  checker: CheckerDraft,
+  spec: BfdSpec,
+  words: readonly string[],
+): string | undefined {
   const where = `(${rsText(checker)})`;
   const name = words[1] ?? '';
-  if (words.length !== 2) return `${where} BFD_CHECK - No or too many names specified - skipping checker`;
-  if (!ctx.state.lvs.bfdInstances.has(name)) return `${where} BFD_CHECK - BFD ${name} not configured`;
-  if (spec.name !== undefined) return `${where} BFD_CHECK - BFD ${name} already specified as ${spec.name}`;
+  const bfd = `${where} BFD_CHECK - BFD`;
+  if (words.length !== 2) {
+    return `${where} BFD_CHECK - No or too many names specified - skipping checker`;
+  }
+  if (!ctx.state.lvs.bfdInstances.has(name)) return `${bfd} ${name} not configured`;
+  if (spec.name !== undefined) return `${bfd} ${name} already specified as ${spec.name}`;
   if (name.length > BFD_NAME_MAX) return `${where} BFD_CHECK - BFD name ${name} too long`;
   if (checker.rs.trackedBfds.has(name)) return `${where} BFD_CHECK - RS already monitoring ${name}`;
   return undefined;

@@ -24,7 +24,11 @@ function netNamespace(words: readonly string[], ctx: Ctx): void {
   }
   const g = ctx.state.global;
   if (g.netNamespace !== undefined) {
-    ctx.report('general_error', 'duplicate', `Duplicate net_namespace definition ${name} - ignoring`);
+    ctx.report(
+      'general_error',
+      'duplicate',
+      `Duplicate net_namespace definition ${name} - ignoring`,
+    );
     return;
   }
   g.netNamespace = name;
@@ -35,7 +39,11 @@ function netNamespaceIpvs(words: readonly string[], ctx: Ctx): void {
   const g = ctx.state.global;
   if (g.netNamespaceIpvs !== undefined) {
     const name = ctx.word(words, 1);
-    ctx.report('general_error', 'duplicate', `Duplicate net_namespace_ipvs definition ${name} - ignoring`);
+    ctx.report(
+      'general_error',
+      'duplicate',
+      `Duplicate net_namespace_ipvs definition ${name} - ignoring`,
+    );
     return;
   }
   // No name: the default namespace.

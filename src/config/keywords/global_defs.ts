@@ -98,7 +98,9 @@ function smtpServer(words: readonly string[], ctx: Ctx): void {
  * so any plausible host name is accepted and resolved when mail is sent.
  */
 function isResolvableName(name: string): boolean {
-  return /^[A-Za-z0-9_.-]+$/.test(name) && parseIp(name) === undefined && !name.includes('/');
+  // A dotted number that is not an address never resolves; otherwise RFC 1123 labels.
+  if (/^[0-9.]+$/.test(name)) return false;
+  return name.split('.').every((l) => /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
 }
 
 function smtpHelo(words: readonly string[], ctx: Ctx): void {

@@ -113,9 +113,16 @@ function rtPriorityCheck(proc: string): Handler {
     const v = readInt(ctx, text, INT_MIN, INT_MAX);
     if (v === undefined) err(ctx, `${proc} process real-time priority '${text}' invalid`);
     else if (v < RR_MIN) {
-      err(ctx, `${proc} process real-time priority ${v} less than minimum ${RR_MIN} - setting to minimum`);
+      err(
+        ctx,
+        `${proc} process real-time priority ${v} less than minimum ${RR_MIN} - setting to minimum`,
+      );
     } else if (v > RR_MAX) {
-      err(ctx, `${proc} process real-time priority ${v} greater than maximum ${RR_MAX} - setting to maximum`);
+      err(
+        ctx,
+        `${proc} process real-time priority ${v} greater than maximum ${RR_MAX} - setting to ` +
+        `maximum`,
+      );
     }
   };
 }
@@ -283,19 +290,9 @@ function randomSeed(words: readonly string[], ctx: Ctx): void {
   else ctx.state.global.randomSeed = v;
 }
 
-const INCLUDE_TYPES = new Set(['read', 'match', 'wildcard_match', 'brace_match']);
-
+/** `include_check [+|-]read,match,...`: applied by the lexer to the includes that follow. */
 function includeCheck(words: readonly string[], ctx: Ctx): void {
-  for (let i = 1; i < words.length; i++) {
-    const w = words[i] ?? '';
-    const signed = w.startsWith('-') || w.startsWith('+');
-    if (!signed && i > 1) {
-      err(ctx, `Duplicate include_check '${w}' specified - ignoring`);
-      continue;
-    }
-    const type = signed ? w.slice(1) : w;
-    if (!INCLUDE_TYPES.has(type)) err(ctx, `Unknown include_check type '${type}' - ignoring`);
-  }
+  ctx.state.lexer.applyIncludeCheck(words, ctx.at);
 }
 
 function reloadTimeFile(words: readonly string[], ctx: Ctx): void {
@@ -357,7 +354,7 @@ const MISC_KEYWORDS: readonly KeywordDef[] = [
   kept('reload_time_file', reloadTimeFile),
   kept('reload_repeat'),
   kept('reload_file'),
-  kept('include_check', includeCheck),
+  { name: 'include_check', handler: includeCheck },
   kept('config_save_dir', (words, ctx) => void ctx.word(words, 1)),
   kept('tmp_config_directory', tmpConfigDirectory),
   kept('data_use_instance', dataUseInstance),
@@ -375,7 +372,11 @@ function lvsSyncDaemon(words: readonly string[], ctx: Ctx): void {
   const g = ctx.state.global;
   if (g.lvsSyncDaemon !== undefined) {
     const d = g.lvsSyncDaemon;
-    err(ctx, `lvs_sync_daemon has already been specified as ${d.interfaceName} ${d.instanceName ?? ''} - ignoring`);
+    err(
+      ctx,
+      `lvs_sync_daemon has already been specified as ${d.interfaceName} ` +
+      `${d.instanceName ?? ''} - ignoring`,
+    );
     return;
   }
   const ifname = words[1];
@@ -422,7 +423,10 @@ function lvsSyncOption(words: readonly string[], i: number, d: SyncDraft, ctx: C
   const value = words[i + 1];
   if (opt === 'inst') {
     if (d.instanceName !== undefined) {
-      err(ctx, `lvs_sync_daemon vrrp instance has already been specified as ${d.instanceName} - ignoring`);
+      err(
+        ctx,
+        `lvs_sync_daemon vrrp instance has already been specified as ${d.instanceName} - ignoring`,
+      );
     } else d.instanceName = ctx.word(words, i + 1);
     return i + 1;
   }

@@ -6,7 +6,7 @@ import type { Keyword } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
 import type { ParseContext } from '../parse_context.js';
 import type { RawKeyword } from '../model/vrrp.js';
-import { checkTrueFalse } from '../values.js';
+import { checkTrueFalse, readDecimal } from '../values.js';
 
 export type Ctx = ParseContext<ConfigDraft>;
 export type Handler = (words: readonly string[], ctx: Ctx) => void;
@@ -63,3 +63,28 @@ export function arg(words: readonly string[], index = 1): string | undefined {
 
 /** An interface name as the kernel accepts it (IFNAMSIZ 16 including the NUL). */
 export const IFNAMSIZ = 16;
+
+/**
+ * keepalived's read_decimal_unsigned(..., ignore_error = true): like readDecimal(), but
+ * after reporting a malformed number it still returns the value strtoull() made of it
+ * when that is in range (keepalived does not apply its `-t` rule to decimals), e.g.
+ * `garp_interval x` is reported and then means 0.
+ */
+export function readDecimalLenient(
+  ctx: Ctx,
+  text: string,
+  options: { readonly min: number; readonly max: number; readonly shift: number },
+): number | undefined {
+  const v = readDecimal(ctx, text, options);
+  if (v !== undefined || text.startsWith('-')) return v;
+  const dot = text.indexOf('.');
+  let frac = dot >= 0 ? text.slice(dot + 1) : '';
+  const roundUp = frac.length > options.shift && (frac[options.shift] ?? '0') >= '5';
+  frac = frac.slice(0, options.shift);
+  const digits = (dot >= 0 ? text.slice(0, dot) : text) + frac + '0'.repeat(
+    options.shift - frac.length,
+  );
+  const m = /^[ \t\f\n\r\v]*\+?([0-9]+)/.exec(digits);
+  const kv = (m === null ? 0 : Number(m[1])) + (roundUp ? 1 : 0);
+  return kv >= options.min && kv <= options.max ? kv : undefined;
+}

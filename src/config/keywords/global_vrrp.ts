@@ -3,10 +3,16 @@
  * keepalived-compat: core/global_parser.c (2.2.7); messages and severities as there.
  */
 import { formatIp, isMulticast } from '../../lib/ip.js';
-import { readDecimal, readInt, readUnsigned } from '../values.js';
+import { readInt, readUnsigned } from '../values.js';
 import type { GlobalDraft } from './global_draft.js';
 import { inetAddressPart } from './global_defs.js';
-import { keepRaw, optionalBool, type Ctx, type KeywordDef } from './global_values.js';
+import {
+  keepRaw,
+  optionalBool,
+  type Ctx,
+  type KeywordDef,
+  readDecimalLenient,
+} from './global_values.js';
 
 const UINT_MAX = 4294967295;
 const INT_MAX = 2147483647;
@@ -59,13 +65,21 @@ function mcastGroup(family: 4 | 6): KeywordDef {
       const bad = (why: string): void =>
         ctx.report('general_error', 'invalid_mcast_group', `${name} [${text}] ${why}. Skipping`);
       if (ip === undefined) {
-        ctx.report('general_error', 'invalid_mcast_group', `Can't parse ${name} [${text}]. Skipping`);
+        ctx.report(
+          'general_error',
+          'invalid_mcast_group',
+          `Can't parse ${name} [${text}]. Skipping`,
+        );
       } else if (ip.family !== family) bad(`is not IPv${family}`);
       else if (!isMulticast(ip)) bad('is not multicast');
       else {
         // RFC 5798 §5.1.2.2: the IPv6 group is link-local scope (ff02::12).
         if (family === 6 && ((ip.bytes[1] ?? 0) & 0x0f) !== 0x02) {
-          ctx.report('warning', 'mcast_not_link_local', `${name} [${text}] should be link-local multicast.`);
+          ctx.report(
+            'warning',
+            'mcast_not_link_local',
+            `${name} [${text}] should be link-local multicast.`,
+          );
         }
         if (family === 4) ctx.state.global.vrrpMcastGroup4 = formatIp(ip);
         else ctx.state.global.vrrpMcastGroup6 = formatIp(ip);
@@ -81,8 +95,12 @@ function garpInterval(name: 'vrrp_garp_interval' | 'vrrp_gna_interval'): Keyword
     handler: (words, ctx) => {
       const text = ctx.word(words, 1);
       const g = ctx.state.global;
-      const v = readDecimal(ctx, text, { min: 1, max: UINT_MAX, shift: 6 });
-      if (v === undefined) ctx.report('general_error', 'invalid_value', `${name} '${text}' is invalid`);
+      const v = readDecimalLenient(ctx, text, { min: 1, max: UINT_MAX, shift: 6 });
+      if (v === undefined) ctx.report(
+        'general_error',
+        'invalid_value',
+        `${name} '${text}' is invalid`,
+      );
       else if (name === 'vrrp_garp_interval') g.vrrpGarpIntervalUs = v;
       else g.vrrpGnaIntervalUs = v;
       const now = name === 'vrrp_garp_interval' ? g.vrrpGarpIntervalUs : g.vrrpGnaIntervalUs;
@@ -223,7 +241,7 @@ function nftablesStartFwmark(words: readonly string[], ctx: Ctx): void {
 function startupDelay(words: readonly string[], ctx: Ctx): void {
   const text = ctx.word(words, 1);
   const g = ctx.state.global;
-  const v = readDecimal(ctx, text, { min: 1000, max: UINT_MAX, shift: 6 });
+  const v = readDecimalLenient(ctx, text, { min: 1000, max: UINT_MAX, shift: 6 });
   if (v === undefined) {
     ctx.report('general_error', 'invalid_value', `vrrp_startup_delay '${text}' is invalid`);
   } else g.vrrpStartupDelayUs = v;
@@ -242,7 +260,8 @@ function vmacPrefix(addr: boolean): KeywordDef {
         ctx.report(
           'general_error',
           'duplicate',
-          `${addr ? 'vmac_addr prefix' : 'vmac prefix'} has already been specified - ignoring ${text}`,
+          `${addr ? 'vmac_addr prefix' : 'vmac prefix'} has already been specified - ignoring ` +
+          `${text}`,
         );
         return;
       }
@@ -307,17 +326,29 @@ function lvsTimeouts(words: readonly string[], ctx: Ctx): void {
   for (let i = 1; i < words.length; i++) {
     const opt = words[i] ?? '';
     if (opt !== 'tcp' && opt !== 'tcpfin' && opt !== 'udp') {
-      ctx.report('general_error', 'unknown_option', `Unknown option ${opt} specified for lvs_timeouts`);
+      ctx.report(
+        'general_error',
+        'unknown_option',
+        `Unknown option ${opt} specified for lvs_timeouts`,
+      );
       continue;
     }
     const text = words[i + 1];
     if (text === undefined) {
-      ctx.report('general_error', 'missing_value', `No value specified for lvs_timeout ${opt} - ignoring`);
+      ctx.report(
+        'general_error',
+        'missing_value',
+        `No value specified for lvs_timeout ${opt} - ignoring`,
+      );
       continue;
     }
     const v = readUnsigned(ctx, text, 0, 86400 * 31);
     if (v === undefined) {
-      ctx.report('general_error', 'invalid_value', `Invalid lvs_timeout ${opt} (${text}) - ignoring`);
+      ctx.report(
+        'general_error',
+        'invalid_value',
+        `Invalid lvs_timeout ${opt} (${text}) - ignoring`,
+      );
     } else if (opt === 'tcp') t.tcpS = v;
     else if (opt === 'tcpfin') t.tcpFinS = v;
     else t.udpS = v;
@@ -353,7 +384,11 @@ export const globalVrrpKeywords: readonly KeywordDef[] = [
       const text = ctx.word(words, 1);
       const v = readUnsigned(ctx, text, 0, UINT_MAX);
       if (v === undefined) {
-        ctx.report('general_error', 'invalid_value', `Invalid vrrp_garp_master_refresh '${text}' - ignoring`);
+        ctx.report(
+          'general_error',
+          'invalid_value',
+          `Invalid vrrp_garp_master_refresh '${text}' - ignoring`,
+        );
       }
       // keepalived-compat: an invalid value switches refresh off.
       ctx.state.global.vrrpGarpMasterRefreshUs = (v ?? 0) * SECOND_US;

@@ -24,6 +24,7 @@ import {
 import { addGroupEntry, parseSocketAddress, portGiven } from './lvs_address.js';
 import { readForwarding } from './lvs_forwarding.js';
 import {
+  crashLikeKeepalived,
   cString,
   IPVS_WEIGHT_LIMIT,
   keepRaw,
@@ -44,7 +45,9 @@ type K = Keyword<ConfigDraft>;
 // ---------------------------------------------------------------------------------------
 // SSL { password ca certificate key }
 
-function sslFile(field: 'password' | 'caFile' | 'certificateFile' | 'keyFile', what: string): Handler {
+type SslField = 'password' | 'caFile' | 'certificateFile' | 'keyFile';
+
+function sslFile(field: SslField, what: string): Handler {
   return (words, ctx) => {
     const ssl = ctx.state.lvs.ssl;
     if (ssl === undefined) return;
@@ -117,7 +120,14 @@ function readGroupBlock(
 
 function virtualServerGroupHandler(words: readonly string[], ctx: Ctx): void {
   const name = ctx.word(words, 1);
-  const group = { at: ctx.at, name, entries: [], hasIpv4: false, hasIpv6: false, fwmarkWithoutFamily: false };
+  const group = {
+    at: ctx.at,
+    name,
+    entries: [],
+    hasIpv4: false,
+    hasIpv6: false,
+    fwmarkWithoutFamily: false,
+  };
   const lvs = ctx.state.lvs;
   lvs.groups.push(group);
   if (words.length > 2) {
@@ -192,7 +202,10 @@ function newVirtualServer(ctx: Ctx, key: VirtualServerDraft['key']): VirtualServ
   };
 }
 
-function virtualServerKey(words: readonly string[], ctx: Ctx): VirtualServerDraft['key'] | undefined {
+function virtualServerKey(
+  words: readonly string[],
+  ctx: Ctx,
+): VirtualServerDraft['key'] | undefined {
   const first = ctx.word(words, 1);
   if (first === 'group') {
     // keepalived 2.2.7 dereferences NULL (SIGSEGV) without a name; we report it as missing.
@@ -209,6 +222,12 @@ function virtualServerKey(words: readonly string[], ctx: Ctx): VirtualServerDraf
       );
       return undefined;
     }
+    if (fwmark === 0) {
+      ctx.notice(
+        'vs_fwmark_zero',
+        'keepalived handles virtual_server fwmark 0 as a service without fwmark nor address',
+      );
+    }
     return { kind: 'fwmark', fwmark };
   }
   const port = portGiven(words[2]) ? words[2] : undefined;
@@ -216,7 +235,11 @@ function virtualServerKey(words: readonly string[], ctx: Ctx): VirtualServerDraf
   if (address === undefined) {
     const p = port === undefined ? '' : '/port';
     const s = port === undefined ? '' : `/${port}`;
-    ctx.report('general_error', 'vs_bad_address', `Invalid virtual server IP address${p} ${first}${s} - skipping`);
+    ctx.report(
+      'general_error',
+      'vs_bad_address',
+      `Invalid virtual server IP address${p} ${first}${s} - skipping`,
+    );
     return undefined;
   }
   return { kind: 'address', address };
@@ -237,7 +260,12 @@ function virtualServerHandler(words: readonly string[], ctx: Ctx): void {
  */
 function virtualServerEnd(ctx: Ctx): void {
   const vs = currentVirtualServer(ctx.state.lvs);
-  if (vs === undefined) return;
+  if (vs === undefined) {
+    // keepalived-compat: reached when an invalid virtual_server's block could not be
+    // skipped (no '{', or no closing '}'); keepalived then works on the head of an empty
+    // list and dies (free(): invalid pointer).
+    crashLikeKeepalived(ctx, 'the block of an invalid virtual_server was not skipped');
+  }
   const sorry = vs.sorry;
   if (sorry !== undefined && sorry.forwarding.method !== 'TUN') {
     if (vs.family === undefined) vs.family = sorry.address.family;
@@ -245,7 +273,8 @@ function virtualServerEnd(ctx: Ctx): void {
       ctx.report(
         'general_error',
         'sorry_server_family',
-        `Address family of virtual server and sorry server ${sorry.address.address} don't match - skipping sorry server.`,
+        `Address family of virtual server and sorry server ${sorry.address.address} ` +
+          "don't match - skipping sorry server.",
       );
       vs.sorry = undefined;
     }
@@ -280,7 +309,11 @@ const sorryServerKeywords: readonly K[] = [
       const port = portGiven(words[2]) ? words[2] : undefined;
       const address = parseSocketAddress(ctx, ip, port);
       if (address === undefined) {
-        ctx.report('general_error', 'sorry_server_address', `Invalid sorry server IP address ${ip} - skipping`);
+        ctx.report(
+          'general_error',
+          'sorry_server_address',
+          `Invalid sorry server IP address ${ip} - skipping`,
+        );
         return;
       }
       vs.sorry = {
@@ -380,7 +413,8 @@ function realServerEnd(ctx: Ctx): void {
     ctx.report(
       'general_error',
       'rs_family',
-      `Address family of virtual server and real server ${rs.address.address} don't match - skipping real server.`,
+      `Address family of virtual server and real server ${rs.address.address} ` +
+        "don't match - skipping real server.",
     );
     vs.realServers.pop();
   }
@@ -408,7 +442,10 @@ const realServerOptionKeywords: readonly K[] = [
       if (w !== undefined) rs.weight = w;
     }),
   },
-  { name: 'lvs_method', handler: onRs((rs, words, ctx) => readForwarding(ctx, words, rs.forwarding, 'real')) },
+  {
+    name: 'lvs_method',
+    handler: onRs((rs, words, ctx) => readForwarding(ctx, words, rs.forwarding, 'real')),
+  },
   {
     name: 'uthreshold',
     handler: onRs((rs, words, ctx) => {
@@ -456,7 +493,9 @@ const realServerOptionKeywords: readonly K[] = [
   {
     name: 'retry',
     handler: onRs((rs, words, ctx) => {
-      const r = readUnsignedOr(ctx, words, { min: 1, max: UINT_MAX }, (t) => `retry value invalid - ${t}`);
+      const r = readUnsignedOr(ctx, words, { min: 1, max: UINT_MAX }, (t) =>
+        `retry value invalid - ${t}`,
+      );
       if (r !== undefined) rs.retry = r;
     }),
   },
@@ -507,8 +546,8 @@ const realServerOptionKeywords: readonly K[] = [
     name: 'virtualhost',
     handler: onRs((rs, words, ctx) => {
       const v = words[1];
-      if (v === undefined) ctx.report('general_error', 'virtualhost_missing', 'real server virtualhost missing');
-      else rs.virtualhost = v;
+      if (v !== undefined) rs.virtualhost = v;
+      else ctx.report('general_error', 'virtualhost_missing', 'real server virtualhost missing');
     }),
   },
   {

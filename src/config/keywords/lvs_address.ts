@@ -41,16 +41,19 @@ export function parseSocketAddress<S>(
     if (p === undefined) return undefined;
     portNumber = p;
   }
-  const cut = ip.indexOf('-') >= 0 ? ip.indexOf('-') : ip.indexOf('/');
-  const parsed = parseAddressOfFamily(cut >= 0 ? ip.slice(0, cut) : ip);
-  if (parsed === undefined) return undefined;
-  return { family: parsed.family, address: formatIp(parsed), port: portNumber };
+  const bare = parseBareAddress(ip);
+  return bare === undefined ? undefined : { ...bare, port: portNumber };
 }
 
-/** inet_stosockaddr(ip, NULL) for connect_ip / bindto: no port, same text rules. */
+/**
+ * inet_stosockaddr(ip, NULL) for connect_ip / bindto: no port, same text rules. The family
+ * is decided on the whole text, before the suffix is cut (so `10.0.0.1-::1` is IPv6, and
+ * invalid).
+ */
 export function parseBareAddress(ip: string): { family: LvsIpFamily; address: string } | undefined {
   const cut = ip.indexOf('-') >= 0 ? ip.indexOf('-') : ip.indexOf('/');
-  const parsed = parseAddressOfFamily(cut >= 0 ? ip.slice(0, cut) : ip);
+  const text = cut >= 0 ? ip.slice(0, cut) : ip;
+  const parsed = ip.includes(':') ? parseIpv6(text) : parseIpv4(text);
   return parsed === undefined ? undefined : { family: parsed.family, address: formatIp(parsed) };
 }
 
@@ -128,7 +131,11 @@ function prefixRange<S>(
     const i = bit >> 3;
     const m = 0x80 >> (bit & 7);
     if (((bytes[i] ?? 0) & m) !== 0) {
-      ctx.report('general_error', 'vsg_mask_bits', `Address mask bits not empty - ${text} - skipping`);
+      ctx.report(
+        'general_error',
+        'vsg_mask_bits',
+        `Address mask bits not empty - ${text} - skipping`,
+      );
       return undefined;
     }
     end[i] = (end[i] ?? 0) | m;

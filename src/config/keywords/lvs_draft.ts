@@ -183,7 +183,12 @@ export type CheckerSpecDraft =
       dynamic: boolean;
       /** The block's `user USER [GROUP]`, resolved. */
       user:
-        | { readonly user: string; readonly group: string | undefined; readonly uid: number; readonly gid: number }
+        | {
+            readonly user: string;
+            readonly group: string | undefined;
+            readonly uid: number;
+            readonly gid: number;
+          }
         | undefined;
       /** The block's checker was removed (keepalived's new_misck_checker = NULL). */
       dropped: boolean;

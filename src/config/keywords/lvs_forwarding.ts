@@ -20,30 +20,50 @@ interface TunnelOptions {
 }
 
 /** Reads the words after the method; undefined (reported) on the first bad option. */
-function readTunnelOptions(ctx: Ctx, words: readonly string[], server: string): TunnelOptions | undefined {
+function readTunnelOptions(
+  ctx: Ctx,
+  words: readonly string[],
+  server: string,
+): TunnelOptions | undefined {
   const options: TunnelOptions = { type: 'ipip', port: 0, checksum: 'nocsum' };
   for (let i = 2; i < words.length; i++) {
     const w = words[i] ?? '';
     const next = words[i + 1];
     if (w === 'type') {
       if (next === undefined) {
-        ctx.report('general_error', 'tunnel_type_missing', `Missing tunnel type for ${server} server.`);
+        ctx.report(
+          'general_error',
+          'tunnel_type_missing',
+          `Missing tunnel type for ${server} server.`,
+        );
         return undefined;
       }
       if (!TUNNEL_TYPES.has(next)) {
-        ctx.report('general_error', 'tunnel_type_unknown', `Unknown tunnel type ${next} for ${server} server.`);
+        ctx.report(
+          'general_error',
+          'tunnel_type_unknown',
+          `Unknown tunnel type ${next} for ${server} server.`,
+        );
         return undefined;
       }
       options.type = next as TunnelType;
       i++;
     } else if (w === 'port') {
       if (next === undefined) {
-        ctx.report('general_error', 'tunnel_port_missing', `Missing port for ${server} server gue tunnel.`);
+        ctx.report(
+          'general_error',
+          'tunnel_port_missing',
+          `Missing port for ${server} server gue tunnel.`,
+        );
         return undefined;
       }
       const port = readUnsigned(ctx, next, 1, 65535);
       if (port === undefined) {
-        ctx.report('general_error', 'tunnel_port_invalid', `Invalid gue tunnel port ${next} for ${server} server.`);
+        ctx.report(
+          'general_error',
+          'tunnel_port_invalid',
+          `Invalid gue tunnel port ${next} for ${server} server.`,
+        );
         return undefined;
       }
       options.port = port;
@@ -51,7 +71,11 @@ function readTunnelOptions(ctx: Ctx, words: readonly string[], server: string): 
     } else if (CHECKSUMS.has(w)) {
       options.checksum = w as TunnelChecksum;
     } else {
-      ctx.report('general_error', 'tunnel_option', `Invalid tunnel option ${w} for ${server} server.`);
+      ctx.report(
+        'general_error',
+        'tunnel_option',
+        `Invalid tunnel option ${w} for ${server} server.`,
+      );
       return undefined;
     }
   }
@@ -60,7 +84,11 @@ function readTunnelOptions(ctx: Ctx, words: readonly string[], server: string): 
 
 function tunnelOptionsValid(ctx: Ctx, o: TunnelOptions): boolean {
   if ((o.type === 'gue') !== (o.port !== 0)) {
-    ctx.report('general_error', 'tunnel_gue_port', 'gue tunnels require port, otherwise cannot have port.');
+    ctx.report(
+      'general_error',
+      'tunnel_gue_port',
+      'gue tunnels require port, otherwise cannot have port.',
+    );
     return false;
   }
   if (o.type === 'ipip' && o.checksum !== 'nocsum') {
@@ -68,7 +96,11 @@ function tunnelOptionsValid(ctx: Ctx, o: TunnelOptions): boolean {
     return false;
   }
   if (o.type === 'gre' && o.checksum === 'remcsum') {
-    ctx.report('general_error', 'tunnel_gre_remcsum', 'gre tunnels do not support remote checksum option.');
+    ctx.report(
+      'general_error',
+      'tunnel_gre_remcsum',
+      'gre tunnels do not support remote checksum option.',
+    );
     return false;
   }
   return true;

@@ -8,7 +8,11 @@ import type { Keyword } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
 import { readUnsigned } from '../values.js';
 import type { LvsProtocol } from '../model/lvs.js';
-import { currentVirtualServer, type SchedulerFlagsDraft, type VirtualServerDraft } from './lvs_draft.js';
+import {
+  currentVirtualServer,
+  type SchedulerFlagsDraft,
+  type VirtualServerDraft,
+} from './lvs_draft.js';
 import { parseInetAton } from './lvs_address.js';
 import { readForwarding } from './lvs_forwarding.js';
 import {
@@ -35,7 +39,9 @@ const LVS_MAX_TIMEOUT_S = 86400 * 31;
 /** sizeof(pe_name) - 1 (IP_VS_PENAME_MAXLEN). */
 const PE_NAME_MAX = 16;
 
-function onVs(apply: (vs: VirtualServerDraft, words: readonly string[], ctx: Ctx) => void): Handler {
+type VsApply = (vs: VirtualServerDraft, words: readonly string[], ctx: Ctx) => void;
+
+function onVs(apply: VsApply): Handler {
   return (words, ctx) => {
     const vs = currentVirtualServer(ctx.state.lvs);
     if (vs !== undefined) apply(vs, words, ctx);
@@ -63,7 +69,11 @@ function ipFamily(vs: VirtualServerDraft, words: readonly string[], ctx: Ctx): v
 function scheduler(vs: VirtualServerDraft, words: readonly string[], ctx: Ctx): void {
   const name = ctx.word(words, 1);
   if (!SCHEDULERS.has(name)) {
-    ctx.report('general_error', 'vs_scheduler_invalid', `Invalid lvs_scheduler '${name}' - ignoring`);
+    ctx.report(
+      'general_error',
+      'vs_scheduler_invalid',
+      `Invalid lvs_scheduler '${name}' - ignoring`,
+    );
     return;
   }
   vs.scheduler = name;
@@ -91,7 +101,11 @@ function schedulerFlag(vs: VirtualServerDraft, words: readonly string[], ctx: Ct
     if (flag === 'mh-port') vs.flags.mhPort = true;
     if (flag === 'mh-fallback') vs.flags.mhFallback = true;
   } else {
-    ctx.report('general_error', 'vs_flag_scheduler', `${flag} only applies to sh scheduler - ignoring`);
+    ctx.report(
+      'general_error',
+      'vs_flag_scheduler',
+      `${flag} only applies to sh scheduler - ignoring`,
+    );
   }
 }
 
@@ -161,6 +175,10 @@ function protocol(vs: VirtualServerDraft, words: readonly string[], ctx: Ctx): v
   else ctx.report('general_error', 'vs_protocol_unknown', `Unknown protocol ${text} - ignoring`);
 }
 
+function forwarding(vs: VirtualServerDraft, words: readonly string[], ctx: Ctx): void {
+  readForwarding(ctx, words, vs.forwarding, 'virtual');
+}
+
 function vsgName(vs: VirtualServerDraft): string | undefined {
   return vs.key.kind === 'group' ? vs.key.group : undefined;
 }
@@ -169,7 +187,9 @@ const timingKeywords: readonly K[] = [
   {
     name: 'retry',
     handler: onVs((vs, words, ctx) => {
-      const r = readUnsignedOr(ctx, words, { min: 1, max: UINT_MAX }, (t) => `retry value invalid - ${t}`);
+      const r = readUnsignedOr(ctx, words, { min: 1, max: UINT_MAX }, (t) =>
+        `retry value invalid - ${t}`,
+      );
       if (r !== undefined) vs.retry = r;
     }),
   },
@@ -276,8 +296,8 @@ const miscKeywords: readonly K[] = [
     name: 'virtualhost',
     handler: onVs((vs, words, ctx) => {
       const v = words[1];
-      if (v === undefined) ctx.report('general_error', 'virtualhost_missing', 'virtual server virtualhost missing');
-      else vs.virtualhost = v;
+      if (v !== undefined) vs.virtualhost = v;
+      else ctx.report('general_error', 'virtualhost_missing', 'virtual server virtualhost missing');
     }),
   },
   {
@@ -304,8 +324,8 @@ export const virtualServerOptionKeywords: readonly K[] = [
   { name: 'lb_algo', handler: onVs(scheduler) },
   { name: 'lvs_sched', handler: onVs(scheduler) },
   ...flagKeywords,
-  { name: 'lb_kind', handler: onVs((vs, words, ctx) => readForwarding(ctx, words, vs.forwarding, 'virtual')) },
-  { name: 'lvs_method', handler: onVs((vs, words, ctx) => readForwarding(ctx, words, vs.forwarding, 'virtual')) },
+  { name: 'lb_kind', handler: onVs(forwarding) },
+  { name: 'lvs_method', handler: onVs(forwarding) },
   ...miscKeywords,
   ...quorumKeywords,
 ];

@@ -29,7 +29,8 @@ export function parseIpAddress(
   const slash = allowPrefix ? text.indexOf('/') : -1;
   if (slash >= 0) {
     const lenText = text.slice(slash + 1);
-    const v = readUnsigned(ctx, lenText, 0, prefixLength);
+    // keepalived-compat: strtoul("") is a valid 0, so `ADDR/` means /0.
+    const v = lenText === '' ? 0 : readUnsigned(ctx, lenText, 0, prefixLength);
     if (v === undefined) {
       ctx.report(
         'general_error',
@@ -61,7 +62,9 @@ interface AddressBuild {
 
 type OptionResult = 'ok' | 'missing' | 'drop' | 'break';
 
-const FLAG_OPTIONS = new Set(['home', '-nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track']);
+const FLAG_OPTIONS = new Set(
+  ['home', '-nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track'],
+);
 
 /** One option at words[i]; returns the outcome and the index of its last word. */
 function addressOption(
@@ -82,7 +85,11 @@ function addressOption(
   switch (str) {
     case 'dev':
       if (b.device !== undefined) {
-        ctx.report('general_error', 'duplicate', `Cannot specify ipaddress device more than once for ${addrText}`);
+        ctx.report(
+          'general_error',
+          'duplicate',
+          `Cannot specify ipaddress device more than once for ${addrText}`,
+        );
         return { r: 'drop', i };
       }
       b.device = v;
@@ -90,16 +97,24 @@ function addressOption(
     case 'scope': {
       const s = findScope(v);
       if (s === undefined) {
-        ctx.report('general_error', 'invalid_scope', `Invalid scope '${v}' specified for ${addrText} - ignoring`);
+        ctx.report(
+          'general_error',
+          'invalid_scope',
+          `Invalid scope '${v}' specified for ${addrText} - ignoring`,
+        );
       } else b.scope = s;
       return { r: 'ok', i: i + 1 };
     }
     case 'broadcast':
     case 'brd':
-      return broadcastOption(ctx, v, b, o.addr, { i, addrText });
+      return broadcastOption(ctx, v, b, o.addr, { i, addrText, keyword: str });
     case 'label':
       if (v.length >= 16) {
-        ctx.report('general_error', 'label_too_long', `Address label ${v} is longer than maximum length 15 - removing address`);
+        ctx.report(
+          'general_error',
+          'label_too_long',
+          `Address label ${v} is longer than maximum length 15 - removing address`,
+        );
         return { r: 'drop', i };
       }
       b.label = v;
@@ -135,7 +150,11 @@ function otherOption(
     else ctx.report('general_error', 'not_found', `track_group ${v} not found`);
     return { r: 'ok', i: o.i + 1 };
   }
-  ctx.report('general_error', 'unknown_option', `Unknown configuration entry '${str}' for ip address - ignoring`);
+  ctx.report(
+    'general_error',
+    'unknown_option',
+    `Unknown configuration entry '${str}' for ip address - ignoring`,
+  );
   return { r: 'ok', i: o.i };
 }
 
@@ -144,13 +163,15 @@ function broadcastOption(
   v: string,
   b: AddressBuild,
   addr: ParsedAddress,
-  at: { readonly i: number; readonly addrText: string },
+  at: { readonly i: number; readonly addrText: string; readonly keyword: string },
 ): { r: OptionResult; i: number } {
   if (addr.ip.family === 6) {
+    // keepalived-compat: the message quotes the keyword, not the broadcast value.
     ctx.report(
       'general_error',
       'ipv6_broadcast',
-      `VRRP is trying to assign a broadcast ${v} to the IPv6 address ${at.addrText} !!?? WTF... skipping VIP...`,
+      `VRRP is trying to assign a broadcast ${at.keyword} to the IPv6 address ${at.addrText} ` +
+      `!!?? WTF... skipping VIP...`,
     );
     return { r: 'drop', i: at.i };
   }
@@ -159,7 +180,11 @@ function broadcastOption(
   else {
     const ip = parseIp(v);
     if (ip === undefined || ip.family !== 4) {
-      ctx.report('general_error', 'invalid_broadcast', `VRRP is trying to assign invalid broadcast ${v}. skipping VIP...`);
+      ctx.report(
+        'general_error',
+        'invalid_broadcast',
+        `VRRP is trying to assign invalid broadcast ${v}. skipping VIP...`,
+      );
       return { r: 'drop', i: at.i };
     }
     b.broadcast = formatIp(ip);
@@ -195,7 +220,11 @@ function preferredLftOption(ctx: Ctx, v: string, b: AddressBuild): void {
     return;
   }
   const n = readUnsigned(ctx, v, 0, 4294967295);
-  if (n === undefined) ctx.report('general_error', 'invalid_value', `preferred_lft ${v} is invalid`);
+  if (n === undefined) ctx.report(
+    'general_error',
+    'invalid_value',
+    `preferred_lft ${v} is invalid`,
+  );
   else b.preferredLft = n;
 }
 
@@ -212,7 +241,11 @@ function derivedBroadcast(ctx: Ctx, b: AddressBuild, addr: ParsedAddress): strin
   if (b.brdSpecial === undefined) return b.broadcast;
   const prefix = b.peer !== undefined ? b.peer.prefixLength : addr.prefixLength;
   if (prefix > 30) {
-    ctx.report('general_error', 'broadcast_prefix', `Address prefix length ${prefix} too long for broadcast`);
+    ctx.report(
+      'general_error',
+      'broadcast_prefix',
+      `Address prefix length ${prefix} too long for broadcast`,
+    );
     return undefined;
   }
   const base = (b.peer ?? addr).ip.bytes;
@@ -245,7 +278,11 @@ export function parseAddressLine(
     const res = addressOption(ctx, words, i, b, { ...options, addr });
     if (res.r === 'drop') return undefined;
     if (res.r === 'missing') {
-      ctx.report('general_error', 'missing_value', `No ${words[i] ?? ''} parameter specified for ${words[0] ?? ''}`);
+      ctx.report(
+        'general_error',
+        'missing_value',
+        `No ${words[i] ?? ''} parameter specified for ${words[0] ?? ''}`,
+      );
       return undefined;
     }
     i = res.i;
@@ -265,11 +302,19 @@ function finishAddress(
   const addrText = words[0] ?? '';
   if (addr.ip.family === 6) {
     if (scope !== 0) {
-      ctx.report('general_error', 'ipv6_scope', `Cannot specify scope for IPv6 addresses (${addrText}) - ignoring scope`);
+      ctx.report(
+        'general_error',
+        'ipv6_scope',
+        `Cannot specify scope for IPv6 addresses (${addrText}) - ignoring scope`,
+      );
       scope = 0;
     }
     if (label !== undefined) {
-      ctx.report('general_error', 'ipv6_label', `Cannot specify label for IPv6 addresses (${addrText}) - ignoring label`);
+      ctx.report(
+        'general_error',
+        'ipv6_label',
+        `Cannot specify label for IPv6 addresses (${addrText}) - ignoring label`,
+      );
       label = undefined;
     }
   }

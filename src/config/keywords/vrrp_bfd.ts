@@ -11,6 +11,7 @@ import { inetAddressPart, readPort } from './global_defs.js';
 import type { Ctx, KeywordDef } from './global_values.js';
 import type { BfdDraft } from './vrrp_draft.js';
 import { noteCheckerBfdInstance } from './lvs_draft.js';
+import { keepalivedCrash } from './vrrp_current.js';
 
 const INAME_MAX = 32;
 const UINT_DIV_1000 = Math.floor(4294967295 / 1000);
@@ -21,19 +22,28 @@ function current(ctx: Ctx): BfdDraft | undefined {
 }
 
 function bfdInstance(words: readonly string[], ctx: Ctx): void {
-  const name = ctx.word(words, 1);
+  // keepalived-compat: the BFD process reads the name without checking it is there.
+  const name = words[1] ?? keepalivedCrash(ctx, 'bfd_instance without a name');
   const bfds = ctx.state.vrrp.bfds;
   if (name.length >= INAME_MAX) {
     ctx.report(
       'general_error',
       'name_too_long',
-      `Configuration error: BFD instance ${name} name too long (maximum length is ${INAME_MAX - 1} characters) - ignoring`,
+      `Configuration error: BFD instance ${name} name too long (maximum length is ` +
+      `${INAME_MAX - 1} characters) - ignoring`,
     );
+    ctx.report('general_error', 'name_too_long', `BFD name ${name} too long`);
     ctx.skipBlock(true);
     return;
   }
   if (bfds.some((b) => b.name === name)) {
-    ctx.report('general_error', 'duplicate', `Configuration error: BFD instance ${name} already configured - ignoring`);
+    // keepalived's BFD process, then its VRRP and checker processes, each say so.
+    ctx.report(
+      'general_error',
+      'duplicate',
+      `Configuration error: BFD instance ${name} already configured - ignoring`,
+    );
+    ctx.report('general_error', 'duplicate', `BFD ${name} already specified`);
     ctx.skipBlock(true);
     return;
   }
@@ -46,7 +56,7 @@ function bfdInstance(words: readonly string[], ctx: Ctx): void {
 }
 
 function neighborIp(words: readonly string[], ctx: Ctx): void {
-  const text = ctx.word(words, 1);
+  const text = words[1] ?? keepalivedCrash(ctx, 'bfd_instance neighbor_ip without an address');
   const b = current(ctx);
   if (b === undefined) return;
   // keepalived-compat: 2.2.7 means to say "neighbour" for neighbour_ip but compares the
@@ -57,7 +67,8 @@ function neighborIp(words: readonly string[], ctx: Ctx): void {
     ctx.report(
       'general_error',
       'invalid_address',
-      `Configuration error: BFD instance ${b.name} has malformed ${label} address ${text}, ignoring instance`,
+      `Configuration error: BFD instance ${b.name} has malformed ${label} address ${text}, ` +
+      `ignoring instance`,
     );
     // keepalived-compat: the BFD process drops the instance and skips the rest of the
     // block; the VRRP process (which ignores neighbor_ip) reads on.
@@ -93,7 +104,8 @@ function interval(name: 'min_rx' | 'min_tx' | 'idle_tx', min: number): KeywordDe
         ctx.report(
           'general_error',
           'invalid_value',
-          `Configuration error: BFD instance ${b.name} ${name} value ${text} is not valid (must be in range [${min}-${UINT_DIV_1000}]), ignoring`,
+          `Configuration error: BFD instance ${b.name} ${name} value ${text} is not valid ` +
+          `(must be in range [${min}-${UINT_DIV_1000}]), ignoring`,
         );
         return;
       }
@@ -101,7 +113,11 @@ function interval(name: 'min_rx' | 'min_tx' | 'idle_tx', min: number): KeywordDe
       else if (name === 'min_tx') b.minTxUs = v;
       else b.idleTxUs = v;
       if (v > 10_000 * 1000) {
-        ctx.notice('bfd_large', `Configuration warning: BFD instance ${b.name} ${name} value ${text} is larger than max sensible (10000)`);
+        ctx.notice(
+          'bfd_large',
+          `Configuration warning: BFD instance ${b.name} ${name} value ${text} is larger than ` +
+          `max sensible (10000)`,
+        );
       }
     },
   };
@@ -116,7 +132,8 @@ function multiplier(words: readonly string[], ctx: Ctx): void {
     ctx.report(
       'general_error',
       'invalid_value',
-      `Configuration error: BFD instance ${b.name} multiplier value ${text} not valid (must be in range [1-255]), ignoring`,
+      `Configuration error: BFD instance ${b.name} multiplier value ${text} not valid (must be ` +
+      `in range [1-255]), ignoring`,
     );
   } else b.multiplier = v;
 }
@@ -130,7 +147,8 @@ function ttl(words: readonly string[], ctx: Ctx): void {
     ctx.report(
       'general_error',
       'invalid_value',
-      `Configuration error: BFD instance ${b.name} ttl/hoplimit value ${text} not valid (must be in range [1-255]), ignoring`,
+      `Configuration error: BFD instance ${b.name} ttl/hoplimit value ${text} not valid (must ` +
+      `be in range [1-255]), ignoring`,
     );
   } else b.ttl = v;
 }
@@ -144,7 +162,8 @@ function maxHops(words: readonly string[], ctx: Ctx): void {
     ctx.report(
       'general_error',
       'invalid_value',
-      `Configuration error: BFD instance ${b.name} max_hops value ${text} not valid (must be in range [-1-255]), ignoring`,
+      `Configuration error: BFD instance ${b.name} max_hops value ${text} not valid (must be ` +
+      `in range [-1-255]), ignoring`,
     );
   } else b.maxHops = v;
 }
@@ -159,14 +178,19 @@ function weight(words: readonly string[], ctx: Ctx): void {
     ctx.report(
       'general_error',
       'invalid_value',
-      `Configuration error: BFD instance ${b.name} weight value ${text} not valid (must be in range [-253-253]), ignoring`,
+      `Configuration error: BFD instance ${b.name} weight value ${text} not valid (must be in ` +
+      `range [-253-253]), ignoring`,
     );
   } else b.weight = v;
   const opt = words[2];
   if (opt === undefined) return;
   if (opt === 'reverse') b.weightReverse = true;
   else {
-    ctx.report('general_error', 'unknown_option', `Configuration error: BFD instance ${b.name} unknown weight option ${opt}`);
+    ctx.report(
+      'general_error',
+      'unknown_option',
+      `Configuration error: BFD instance ${b.name} unknown weight option ${opt}`,
+    );
   }
 }
 
@@ -183,7 +207,11 @@ function bfdEnd(ctx: Ctx): void {
   if (b.isDeadForBfd) return;
   const label = 'neighbor';
   if (b.neighbor === undefined) {
-    ctx.report('general_error', 'no_neighbor', `Configuration error: BFD instance ${b.name} has no ${label} address set, disabling instance`);
+    ctx.report(
+      'general_error',
+      'no_neighbor',
+      `Configuration error: BFD instance ${b.name} has no ${label} address set, disabling instance`,
+    );
     b.isDeadForBfd = true;
     return;
   }
@@ -191,7 +219,10 @@ function bfdEnd(ctx: Ctx): void {
     ctx.report(
       'general_error',
       'family_mismatch',
-      `Configuration error: BFD instance ${b.name} source address ${b.source.address} and ${label} address ${b.neighbor.address} are not of the same family, disabling instance`,
+      // keepalived-compat: both addresses go through one static buffer, so keepalived
+      // prints the source address twice.
+      `Configuration error: BFD instance ${b.name} source address ${b.source.address} and ` +
+      `${label} address ${b.source.address} are not of the same family, disabling instance`,
     );
     b.isDeadForBfd = true;
     return;
@@ -219,7 +250,11 @@ function bfdDuplicateAndTtl(ctx: Ctx, b: BfdDraft, label: string): void {
   }
   if (b.ttl === 0) b.ttl = neighbor.family === 4 ? 255 : 64;
   if (b.maxHops > b.ttl) {
-    ctx.report('general_error', 'invalid_value', `BFD instance ${b.name}: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit`);
+    ctx.report(
+      'general_error',
+      'invalid_value',
+      `BFD instance ${b.name}: max_hops exceeds ttl/hoplimit - setting to ttl/hoplimit`,
+    );
     b.maxHops = b.ttl;
   }
 }

@@ -1,15 +1,25 @@
 /**
  * The VRRP object whose block is being read (keepalived's list_last_entry() idiom).
  */
+import { ConfigAbort } from '../parse_context.js';
 import type { Ctx, KeywordDef } from './global_values.js';
 import type { InstanceDraft } from './vrrp_draft.js';
+
+/**
+ * keepalived 2.2.7 dereferences the last object of the list even when there is none (a
+ * block keyword after a nameless `vrrp_instance`, say) and dies with SIGSEGV: `-t` then
+ * exits 139. We stop the same way instead of guessing.
+ */
+export function keepalivedCrash(ctx: Ctx, why: string): never {
+  const message = `keepalived 2.2.7 crashes on this line (${why})`;
+  ctx.report('fatal', 'keepalived_crash', message);
+  throw new ConfigAbort(message, 139);
+}
 
 /** The instance being read (keepalived's list_last_entry(&vrrp_data->vrrp)). */
 export function currentInstance(ctx: Ctx): InstanceDraft {
   const vi = ctx.state.vrrp.instances.at(-1);
-  // The interpreter only calls sub-keyword handlers after vrrp_instance created one.
-  if (vi === undefined) throw new RangeError('vrrp_instance keyword outside an instance');
-  return vi;
+  return vi ?? keepalivedCrash(ctx, 'a vrrp_instance keyword with no vrrp_instance');
 }
 
 /** A handler on the current instance. */

@@ -107,7 +107,21 @@ export interface InstanceDraft {
   isVmacXmitBase: boolean;
   isUseVmacAddr: boolean;
   linkbeatUsePolling: boolean;
+  /**
+   * The global_defs values alloc_vrrp() copies, as they were when the instance was read.
+   * At start-up keepalived has read all of global_defs first; on reload it has not.
+   */
+  globalsAtParse: GlobalSnapshot | undefined;
   raw: RawKeyword[];
+}
+
+export interface GlobalSnapshot {
+  readonly garpMasterDelayUs: number;
+  readonly garpMasterRepeat: number;
+  readonly garpMasterRefreshUs: number;
+  readonly garpMasterRefreshRepeat: number;
+  readonly downTimerAdverts: number;
+  readonly skipCheckAdvAddr: boolean;
 }
 
 export interface ScriptDraft {
@@ -256,7 +270,13 @@ export function createVrrpDraft(): VrrpDraft {
 }
 
 export function emptyNotify(): NotifyDraft {
-  return { master: undefined, backup: undefined, fault: undefined, stop: undefined, generic: undefined };
+  return {
+    master: undefined,
+    backup: undefined,
+    fault: undefined,
+    stop: undefined,
+    generic: undefined,
+  };
 }
 
 export function emptyTrackLists(): TrackListsDraft {
@@ -318,6 +338,7 @@ export function createInstanceDraft(name: string, at: SourceLocation): InstanceD
     isVmacXmitBase: false,
     isUseVmacAddr: false,
     linkbeatUsePolling: false,
+    globalsAtParse: undefined,
     raw: [],
   };
 }

@@ -7,9 +7,16 @@
 import { formatIp, isMulticast } from '../../lib/ip.js';
 import { keywordTable, type KeywordTable } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
-import { readDecimal, readInt, readUnsigned } from '../values.js';
+import { readInt, readUnsigned } from '../values.js';
 import { inetAddressPart } from './global_defs.js';
-import { IFNAMSIZ, keepRaw, type Ctx, type Handler, type KeywordDef } from './global_values.js';
+import {
+  IFNAMSIZ,
+  keepRaw,
+  type Ctx,
+  type Handler,
+  type KeywordDef,
+  readDecimalLenient,
+} from './global_values.js';
 import { parseAddressLine } from './vrrp_address.js';
 import { parseRouteLine } from './vrrp_route.js';
 import { parseRuleLine } from './vrrp_rule.js';
@@ -32,7 +39,17 @@ function vrrpInstance(words: readonly string[], ctx: Ctx): void {
     ctx.skipBlock(true);
     return;
   }
-  instances.push(createInstanceDraft(name, ctx.at));
+  const vi = createInstanceDraft(name, ctx.at);
+  const g = ctx.state.global;
+  vi.globalsAtParse = {
+    garpMasterDelayUs: g.vrrpGarpMasterDelayUs,
+    garpMasterRepeat: g.vrrpGarpMasterRepeat,
+    garpMasterRefreshUs: g.vrrpGarpMasterRefreshUs,
+    garpMasterRefreshRepeat: g.vrrpGarpMasterRefreshRepeat,
+    downTimerAdverts: g.vrrpDownTimerAdverts,
+    skipCheckAdvAddr: g.vrrpSkipCheckAdvAddr,
+  };
+  instances.push(vi);
 }
 
 /** keepalived's vrrp_end_handler(). */
@@ -60,10 +77,18 @@ const state = onInstance('state', (vi, words, ctx) => {
   else if (s === 'BACKUP') {
     // keepalived-compat: a later BACKUP does not undo MASTER.
     if (vi.wantState === 'MASTER') {
-      ctx.report('general_error', 'state_conflict', `(${vi.name}) state previously set as MASTER - ignoring BACKUP`);
+      ctx.report(
+        'general_error',
+        'state_conflict',
+        `(${vi.name}) state previously set as MASTER - ignoring BACKUP`,
+      );
     } else vi.wantState = 'BACKUP';
   } else {
-    ctx.report('general_error', 'unknown_state', `(${vi.name}) unknown state '${s}', defaulting to BACKUP`);
+    ctx.report(
+      'general_error',
+      'unknown_state',
+      `(${vi.name}) unknown state '${s}', defaulting to BACKUP`,
+    );
     vi.wantState = 'BACKUP';
   }
 });
@@ -81,7 +106,11 @@ const vrid = onInstance('virtual_router_id', (vi, words, ctx) => {
   const text = ctx.word(words, 1);
   const v = readUnsigned(ctx, text, 1, 255);
   if (v === undefined) {
-    ctx.report('general_error', 'invalid_vrid', `(${vi.name}): VRID '${text}' not valid - must be between 1 & 255`);
+    ctx.report(
+      'general_error',
+      'invalid_vrid',
+      `(${vi.name}): VRID '${text}' not valid - must be between 1 & 255`,
+    );
     return;
   }
   vi.vrid = v;
@@ -104,9 +133,13 @@ const priority = onInstance('priority', (vi, words, ctx) => {
 const advertInt = onInstance('advert_int', (vi, words, ctx) => {
   const text = ctx.word(words, 1);
   // keepalived-compat: 0.01 s .. 255 s here; the per-version limits are applied later.
-  const v = readDecimal(ctx, text, { min: 10_000, max: 255_000_000, shift: 6 });
+  const v = readDecimalLenient(ctx, text, { min: 10_000, max: 255_000_000, shift: 6 });
   if (v === undefined || v <= 0) {
-    ctx.report('general_error', 'invalid_advert_int', `(${vi.name}) Advert interval (${text}) not valid! Must be > 0 - ignoring`);
+    ctx.report(
+      'general_error',
+      'invalid_advert_int',
+      `(${vi.name}) Advert interval (${text}) not valid! Must be > 0 - ignoring`,
+    );
     return;
   }
   vi.advertIntervalUs = v;
@@ -122,7 +155,8 @@ const version = onInstance('version', (vi, words, ctx) => {
     ctx.report(
       'general_error',
       'version_conflict',
-      `(${vi.name}) vrrp_version ${v} conflicts with configured or deduced version ${vi.version ?? 0}; ignoring.`,
+      `(${vi.name}) vrrp_version ${v} conflicts with configured or deduced version ` +
+      `${vi.version ?? 0}; ignoring.`,
     );
     return;
   }
@@ -131,7 +165,11 @@ const version = onInstance('version', (vi, words, ctx) => {
 
 const nativeIpv6 = onInstance('native_ipv6', (vi, _words, ctx) => {
   if (vi.family === 4) {
-    ctx.report('general_error', 'family_conflict', `(${vi.name}) Cannot specify native_ipv6 with IPv4 addresses`);
+    ctx.report(
+      'general_error',
+      'family_conflict',
+      `(${vi.name}) Cannot specify native_ipv6 with IPv4 addresses`,
+    );
     return;
   }
   vi.family = 6;
@@ -154,7 +192,8 @@ function sourceIp(vi: InstanceDraft, words: readonly string[], ctx: Ctx): void {
     ctx.report(
       'general_error',
       'family_mismatch',
-      `Configuration error: VRRP instance[${vi.name}] and src address[${text}] MUST be of the same family !!! Skipping...`,
+      `Configuration error: VRRP instance[${vi.name}] and src address[${text}] MUST be of the ` +
+      `same family !!! Skipping...`,
     );
     vi.sourceAddress = undefined;
     return;
@@ -166,12 +205,20 @@ const mcastDstIp = onInstance('mcast_dst_ip', (vi, words, ctx) => {
   const text = ctx.word(words, 1);
   const ip = inetAddressPart(text);
   if (ip === undefined) {
-    ctx.report('general_error', 'invalid_address', `(${vi.name}) malformed mcast dest address ${text}. Skipping...`);
+    ctx.report(
+      'general_error',
+      'invalid_address',
+      `(${vi.name}) malformed mcast dest address ${text}. Skipping...`,
+    );
     return;
   }
   let family: 4 | 6 | undefined = ip.family;
   if (!claimFamily(vi, ip.family)) {
-    ctx.report('general_error', 'family_mismatch', `(${vi.name}) mcast dest address ${text} MUST match VRRP instance family. Skipping...`);
+    ctx.report(
+      'general_error',
+      'family_mismatch',
+      `(${vi.name}) mcast dest address ${text} MUST match VRRP instance family. Skipping...`,
+    );
     family = undefined;
   }
   // RFC 5798 §5.1.2.2: the IPv6 group must be link-local scope.
@@ -180,7 +227,8 @@ const mcastDstIp = onInstance('mcast_dst_ip', (vi, words, ctx) => {
     ctx.report(
       'general_error',
       'not_multicast',
-      `(${vi.name}) mcast_dst_ip ${text} not${family === 6 ? ' link-local' : ''} multicast. Skipping...`,
+      `(${vi.name}) mcast_dst_ip ${text} not${family === 6 ? ' link-local' : ''} multicast. ` +
+      `Skipping...`,
     );
     family = undefined;
   }
@@ -192,14 +240,20 @@ function unicastPeerLine(vi: InstanceDraft, line: readonly string[], ctx: Ctx): 
   const text = line[0] ?? '';
   const ip = inetAddressPart(text);
   if (ip === undefined) {
-    ctx.report('general_error', 'invalid_address', `Configuration error: VRRP instance[${vi.name}] malformed unicast peer address[${text}]. Skipping...`);
+    ctx.report(
+      'general_error',
+      'invalid_address',
+      `Configuration error: VRRP instance[${vi.name}] malformed unicast peer address[${text}]. ` +
+      `Skipping...`,
+    );
     return;
   }
   if (!claimFamily(vi, ip.family)) {
     ctx.report(
       'general_error',
       'family_mismatch',
-      `Configuration error: VRRP instance[${vi.name}] and unicast peer address[${text}] MUST be of the same family !!! Skipping...`,
+      `Configuration error: VRRP instance[${vi.name}] and unicast peer address[${text}] MUST ` +
+      `be of the same family !!! Skipping...`,
     );
     return;
   }
@@ -217,13 +271,21 @@ function unicastPeerLine(vi: InstanceDraft, line: readonly string[], ctx: Ctx): 
     if (opt === 'min_ttl') minTtl = ttl;
     else if (opt === 'max_ttl') maxTtl = ttl;
     else {
-      ctx.report('general_error', 'unknown_option', `(${vi.name}) unknown unicast_peer option ${opt}`);
+      ctx.report(
+        'general_error',
+        'unknown_option',
+        `(${vi.name}) unknown unicast_peer option ${opt}`,
+      );
       break;
     }
     vi.checkUnicastSource = true;
   }
   if (minTtl > maxTtl) {
-    ctx.report('general_error', 'ttl_range', `(${vi.name}) min_ttl ${minTtl} > max_ttl ${maxTtl} - all packets will be discarded`);
+    ctx.report(
+      'general_error',
+      'ttl_range',
+      `(${vi.name}) min_ttl ${minTtl} > max_ttl ${maxTtl} - all packets will be discarded`,
+    );
   }
   vi.unicastPeers.push({ address: formatIp(ip), family: ip.family, minTtl, maxTtl, at: ctx.at });
 }
@@ -237,7 +299,11 @@ const unicastTtl = onInstance('unicast_ttl', (vi, words, ctx) => {
   const text = ctx.word(words, 1);
   const v = readUnsigned(ctx, text, 0, 255);
   if (v === undefined) {
-    ctx.report('general_error', 'invalid_ttl', `(${vi.name}): TTL '${text}' not valid - must be between 0 & 255`);
+    ctx.report(
+      'general_error',
+      'invalid_ttl',
+      `(${vi.name}): TTL '${text}' not valid - must be between 0 & 255`,
+    );
     return;
   }
   vi.unicastTtl = v;
@@ -284,10 +350,17 @@ const rules = onInstance('virtual_rules', (vi, words, ctx) => {
 });
 
 /** track_interface / track_script / ... blocks: resolved at completion. */
-export function trackBlock(kind: keyof TrackListsDraft, count: (ctx: Ctx) => number, lists: (ctx: Ctx) => TrackListsDraft): Handler {
+export function trackBlock(
+  kind: keyof TrackListsDraft,
+  count: (ctx: Ctx) => number,
+  lists: (ctx: Ctx) => TrackListsDraft,
+): Handler {
   return (words, ctx) => {
     const into = lists(ctx)[kind];
-    ctx.readValueBlock(words, (line, at) => into.push({ words: line, at, definedBefore: count(ctx) }));
+    ctx.readValueBlock(
+      words,
+      (line, at) => into.push({ words: line, at, definedBefore: count(ctx) }),
+    );
   };
 }
 
@@ -310,7 +383,11 @@ function instanceFlag(name: string, set: (vi: InstanceDraft) => void): KeywordDe
   return onInstance(name, (vi) => set(vi));
 }
 
-function instanceBool(name: string, set: (vi: InstanceDraft, v: boolean) => void, skipFalse = false): KeywordDef {
+function instanceBool(
+  name: string,
+  set: (vi: InstanceDraft, v: boolean) => void,
+  skipFalse = false,
+): KeywordDef {
   return onInstance(name, (vi, words, ctx) => {
     const w = words[1];
     if (w === undefined) {
@@ -347,7 +424,11 @@ const CORE_KEYWORDS: readonly KeywordDef[] = [
     vi.isUnicastConfigured = true;
     const w = words[1];
     if (w !== undefined && w !== 'never') {
-      ctx.report('general_error', 'unknown_option', `(${vi.name}) Unknown old_unicast_chksum mode ${w} - ignoring`);
+      ctx.report(
+        'general_error',
+        'unknown_option',
+        `(${vi.name}) Unknown old_unicast_chksum mode ${w} - ignoring`,
+      );
     }
     keepRaw(ctx, vi.raw, words);
   }),
@@ -377,14 +458,22 @@ function authType(words: readonly string[], ctx: Ctx): void {
   const vi = currentInstance(ctx);
   const t = ctx.word(words, 1);
   if (t === 'AH' || t === 'PASS') vi.authType = t;
-  else ctx.report('general_error', 'unknown_auth', `(${vi.name}) unknown authentication type '${t}'`);
+  else ctx.report(
+    'general_error',
+    'unknown_auth',
+    `(${vi.name}) unknown authentication type '${t}'`,
+  );
 }
 
 function authPass(words: readonly string[], ctx: Ctx): void {
   const vi = currentInstance(ctx);
   const p = ctx.word(words, 1);
   // RFC 3768 §5.3.6.1: the simple text password is 8 octets.
-  if (p.length > 8) ctx.report('general_error', 'auth_pass_truncated', 'Truncating auth_pass to 8 characters');
+  if (p.length > 8) ctx.report(
+    'general_error',
+    'auth_pass_truncated',
+    'Truncating auth_pass to 8 characters',
+  );
   vi.authPassword = p.slice(0, 8);
 }
 

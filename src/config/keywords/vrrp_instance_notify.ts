@@ -34,7 +34,11 @@ export function notifyKeyword(slot: NotifySlot, owner: (ctx: Ctx) => NotifyOwner
     handler: (words, ctx) => {
       const o = owner(ctx);
       if (o.notify[slot] !== undefined) {
-        ctx.report('general_error', 'duplicate_script', `${o.label} ${what} already specified - ignoring ${ctx.word(words, 1)}`);
+        ctx.report(
+          'general_error',
+          'duplicate_script',
+          `${o.label} ${what} already specified - ignoring ${ctx.word(words, 1)}`,
+        );
         return;
       }
       o.notify[slot] = readScriptCommand(ctx, words, 1);
@@ -49,7 +53,11 @@ export function smtpAlertKeyword(set: (ctx: Ctx, v: boolean) => void, what: stri
       const w = words[1];
       const v = w === undefined ? true : checkTrueFalse(w);
       if (v === undefined) {
-        ctx.report('general_error', 'invalid_bool', `Invalid ${what} smtp_alert parameter ${w ?? ''}`);
+        ctx.report(
+          'general_error',
+          'invalid_bool',
+          `Invalid ${what} smtp_alert parameter ${w ?? ''}`,
+        );
         return;
       }
       set(ctx, v);
@@ -68,7 +76,11 @@ export function notifyPriorityChangesKeyword(
       const w = words[1];
       const v = w === undefined ? true : checkTrueFalse(w);
       if (v === undefined) {
-        ctx.report('general_error', 'invalid_bool', `(${label(ctx)}) Invalid value '${w ?? ''}' for ${what} specified`);
+        ctx.report(
+          'general_error',
+          'invalid_bool',
+          `(${label(ctx)}) Invalid value '${w ?? ''}' for ${what} specified`,
+        );
         return;
       }
       set(ctx, v);
@@ -84,7 +96,11 @@ const instanceOwner = (ctx: Ctx): NotifyOwner => {
 function notifyDeleted(words: readonly string[], ctx: Ctx): void {
   const vi = currentInstance(ctx);
   if (vi.notifyDeleted) {
-    ctx.report('general_error', 'duplicate_script', `(${vi.name}) notify_deleted already specified - ignoring ${words[1] ?? ''}`);
+    ctx.report(
+      'general_error',
+      'duplicate_script',
+      `(${vi.name}) notify_deleted already specified - ignoring ${words[1] ?? ''}`,
+    );
     return;
   }
   if (words.length > 1) vi.notifyDeletedScript = readScriptCommand(ctx, words, 1);
@@ -97,7 +113,8 @@ function notifyMasterRxLowerPri(words: readonly string[], ctx: Ctx): void {
     ctx.report(
       'general_error',
       'duplicate_script',
-      `(${vi.name}) notify_master_rx_lower_pri script already specified - ignoring ${ctx.word(words, 1)}`,
+      `(${vi.name}) notify_master_rx_lower_pri script already specified - ignoring ` +
+      `${ctx.word(words, 1)}`,
     );
     return;
   }

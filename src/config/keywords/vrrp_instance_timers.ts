@@ -3,8 +3,14 @@
  * garp_extra_if, debug, kernel_rx_buf_size, vrf, ...).
  * keepalived-compat: vrrp/vrrp_parser.c (2.2.7) handlers, messages and severities.
  */
-import { readDecimal, readUnsigned } from '../values.js';
-import { IFNAMSIZ, keepRaw, type Ctx, type KeywordDef } from './global_values.js';
+import { readUnsigned } from '../values.js';
+import {
+  IFNAMSIZ,
+  keepRaw,
+  type Ctx,
+  type KeywordDef,
+  readDecimalLenient,
+} from './global_values.js';
 import type { InstanceDraft } from './vrrp_draft.js';
 import { onInstance } from './vrrp_current.js';
 
@@ -31,12 +37,20 @@ function unsignedOption(
 
 function atLeastOne(ctx: Ctx, vi: InstanceDraft, v: number, name: string): number {
   if (v !== 0) return v;
-  ctx.report('general_error', 'invalid_value', `(${vi.name}): ${name} must be greater than 0, setting to 1`);
+  ctx.report(
+    'general_error',
+    'invalid_value',
+    `(${vi.name}): ${name} must be greater than 0, setting to 1`,
+  );
   return 1;
 }
 
 const preemptDelay = onInstance('preempt_delay', (vi, words, ctx) => {
-  const v = readDecimal(ctx, ctx.word(words, 1), { min: 0, max: TIMER_MAX_SEC * SECOND_US, shift: 6 });
+  const v = readDecimalLenient(
+    ctx,
+    ctx.word(words, 1),
+    { min: 0, max: TIMER_MAX_SEC * SECOND_US, shift: 6 },
+  );
   if (v === undefined) {
     ctx.report(
       'general_error',
@@ -53,7 +67,11 @@ const garpRefresh = onInstance('garp_master_refresh', (vi, words, ctx) => {
   const text = ctx.word(words, 1);
   const v = readUnsigned(ctx, text, 0, UINT_MAX);
   if (v === undefined) {
-    ctx.report('general_error', 'invalid_value', `(${vi.name}): Invalid garp_master_refresh '${text}' - ignoring`);
+    ctx.report(
+      'general_error',
+      'invalid_value',
+      `(${vi.name}): Invalid garp_master_refresh '${text}' - ignoring`,
+    );
   }
   // keepalived-compat: an invalid value switches refresh off.
   vi.garpMasterRefreshUs = (v ?? 0) * SECOND_US;
@@ -62,7 +80,11 @@ const garpRefresh = onInstance('garp_master_refresh', (vi, words, ctx) => {
 function garpExtraIf(vi: InstanceDraft, words: readonly string[], ctx: Ctx): void {
   const name = words[0] ?? '';
   if (name === 'vmac_garp_intvl') {
-    ctx.report('deprecated', 'deprecated', 'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"');
+    ctx.report(
+      'deprecated',
+      'deprecated',
+      'Keyword "vmac_garp_intvl" is deprecated - please use "garp_extra_if"',
+    );
   }
   let delay: number | undefined;
   for (let i = 1; i < words.length; i++) {
@@ -73,13 +95,21 @@ function garpExtraIf(vi: InstanceDraft, words: readonly string[], ctx: Ctx): voi
     }
     const v = readUnsigned(ctx, w, 0, 86400);
     if (v === undefined) {
-      ctx.report('general_error', 'invalid_value', `(${vi.name}): ${name} '${w}' invalid - ignoring`);
+      ctx.report(
+        'general_error',
+        'invalid_value',
+        `(${vi.name}): ${name} '${w}' invalid - ignoring`,
+      );
       return;
     }
     delay = v;
   }
   if (delay === undefined) {
-    ctx.report('general_error', 'missing_value', `(${vi.name}): ${name} specified without time - ignoring`);
+    ctx.report(
+      'general_error',
+      'missing_value',
+      `(${vi.name}): ${name} specified without time - ignoring`,
+    );
     return;
   }
   vi.garpExtraIfIntervalS = delay;
@@ -88,7 +118,11 @@ function garpExtraIf(vi: InstanceDraft, words: readonly string[], ctx: Ctx): voi
 const debug = onInstance('debug', (vi, words, ctx) => {
   const text = ctx.word(words, 1);
   if (readUnsigned(ctx, text, 0, 4) === undefined) {
-    ctx.report('general_error', 'invalid_value', `(${vi.name}) Debug value '${text}' not valid; must be between 0-4`);
+    ctx.report(
+      'general_error',
+      'invalid_value',
+      `(${vi.name}) Debug value '${text}' not valid; must be between 0-4`,
+    );
     return;
   }
   keepRaw(ctx, vi.raw, words);
@@ -107,7 +141,8 @@ const linkbeat = onInstance('linkbeat_use_polling', (vi, _words, ctx) => {
   ctx.report(
     'general_error',
     'deprecated',
-    `(${vi.name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`,
+    `(${vi.name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces ` +
+    `block`,
   );
 });
 
@@ -127,7 +162,8 @@ const lvsSyncDaemonInterface = onInstance('lvs_sync_daemon_interface', (vi, word
     ctx.report(
       'general_error',
       'duplicate',
-      `(${vi.name}) lvs_sync_daemon_interface has already been specified as ${g.lvsSyncDaemon.interfaceName} - ignoring`,
+      `(${vi.name}) lvs_sync_daemon_interface has already been specified as ` +
+      `${g.lvsSyncDaemon.interfaceName} - ignoring`,
     );
     return;
   }
@@ -146,7 +182,20 @@ const lvsSyncDaemonInterface = onInstance('lvs_sync_daemon_interface', (vi, word
 const vrf = onInstance('vrf', (vi, words, ctx) => {
   const name = ctx.word(words, 1);
   if (name.length >= IFNAMSIZ) {
-    ctx.report('general_error', 'name_too_long', `(${vi.name}) VRF interface name '${name}' too long - ignoring`);
+    ctx.report(
+      'general_error',
+      'name_too_long',
+      `(${vi.name}) VRF interface name '${name}' too long - ignoring`,
+    );
+    return;
+  }
+  // keepalived-compat: `interface` (an existing one) and `vrf` exclude each other.
+  if (vi.interfaceLines.some((l) => ctx.state.env.host.interfaces.has(l.name))) {
+    ctx.report(
+      'general_error',
+      'vrf_with_interface',
+      `(${vi.name}) Cannot specify VRF interface and interface - ignoring`,
+    );
     return;
   }
   keepRaw(ctx, vi.raw, words);
@@ -171,7 +220,12 @@ export const instanceTimerKeywords: readonly KeywordDef[] = [
     'garp_master_refresh_repeat',
     [0, UINT_MAX],
     (vi, w) => `(${vi.name}): garp_master_refresh_repeat '${w}' invalid - ignoring`,
-    (vi, v, ctx) => (vi.garpMasterRefreshRepeat = atLeastOne(ctx, vi, v, 'garp_master_refresh_repeat')),
+    (vi, v, ctx) => (vi.garpMasterRefreshRepeat = atLeastOne(
+      ctx,
+      vi,
+      v,
+      'garp_master_refresh_repeat',
+    )),
   ),
   unsignedOption(
     'garp_lower_prio_delay',

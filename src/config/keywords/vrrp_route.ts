@@ -49,7 +49,10 @@ function parseRouteAddress(
   ctx: Ctx,
   text: string,
 ): { addr: ParsedAddress | undefined; family: Family } | undefined {
-  if (text === 'default' || text === 'any' || text === 'all') return { addr: undefined, family: undefined };
+  if (text === 'default' || text === 'any' || text === 'all') return {
+    addr: undefined,
+    family: undefined,
+  };
   if (text === 'default6') {
     ctx.notice('deprecated', "'default6' is deprecated - please replace with 'inet6 default'");
     return { addr: undefined, family: 6 };
@@ -77,13 +80,25 @@ function skipLock(ctx: Ctx, words: readonly string[], i: number): number {
   return ctx.word(words, i + 1) === 'lock' ? i + 2 : i + 1;
 }
 
-function u32Option(ctx: Ctx, words: readonly string[], i: number, what: string, lock: boolean): Step {
+function u32Option(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  what: string,
+  lock: boolean,
+): Step {
   const j = lock ? skipLock(ctx, words, i) : i + 1;
   const v = getUnsigned(ctx, ctx.word(words, j), U32, `Invalid ${what} %s specified for route`);
   return { ok: v !== undefined, i: j };
 }
 
-function rttOption(ctx: Ctx, words: readonly string[], i: number, what: string, mult: number): Step {
+function rttOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  what: string,
+  mult: number,
+): Step {
   const j = skipLock(ctx, words, i);
   const text = ctx.word(words, j);
   if (getTimeRtt(ctx, text, mult) === undefined) {
@@ -105,11 +120,21 @@ function lookupOption(
   return v;
 }
 
-function addressOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild, kind: 'src' | 'via' | 'from'): Step {
+function addressOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RouteBuild,
+  kind: 'src' | 'via' | 'from',
+): Step {
   let j = i + 1;
   let text = ctx.word(words, j);
   if (kind === 'via') {
-    if (words[i] === 'gw') ctx.report('general_error', 'deprecated', '"gw" for routes is deprecated. Please use "via"');
+    if (words[i] === 'gw') ctx.report(
+      'general_error',
+      'deprecated',
+      '"gw" for routes is deprecated. Please use "via"',
+    );
     let fam: Family = b.family;
     if (text === 'inet' || text === 'inet6') {
       fam = text === 'inet' ? 4 : 6;
@@ -120,7 +145,11 @@ function addressOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBu
   if (kind === 'from') {
     const r = parseRouteAddress(ctx, text);
     if (r === undefined) return fail(ctx, `invalid route from address ${text}`, j);
-    if (r.family !== 6) return fail(ctx, `route from address only supported with IPv6 (${text})`, j);
+    if (r.family !== 6) return fail(
+      ctx,
+      `route from address only supported with IPv6 (${text})`,
+      j,
+    );
     return { ok: mergeFamily(ctx, b, 6, MIX), i: j };
   }
   const a = parseIpAddress(ctx, text, false);
@@ -139,14 +168,23 @@ function fail(ctx: Ctx, message: string, i: number): Step {
 function familyKeyword(ctx: Ctx, b: RouteBuild, f: 4 | 6, i: number): Step {
   if (b.family === undefined) b.family = f;
   else if (b.family !== f) {
-    return fail(ctx, f === 6 ? 'inet6 specified for IPv4 route' : 'inet specified for IPv6 route', i);
+    return fail(
+      ctx,
+      f === 6 ? 'inet6 specified for IPv4 route' : 'inet specified for IPv6 route',
+      i,
+    );
   }
   // keepalived-compat: the handler advances once more, so the next word is skipped.
   return { ok: true, i: i + 1 };
 }
 
 /** Options that only take a value and check it (metrics and friends). */
-function metricOption(ctx: Ctx, words: readonly string[], i: number, str: string): Step | undefined {
+function metricOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  str: string,
+): Step | undefined {
   switch (str) {
     case 'mtu': return u32Option(ctx, words, i, 'MTU', true);
     case 'advmss': return u32Option(ctx, words, i, 'advmss', true);
@@ -160,12 +198,22 @@ function metricOption(ctx: Ctx, words: readonly string[], i: number, str: string
     case 'rttvar': return rttOption(ctx, words, i, 'rttvar', 4);
     case 'rto_min': return rttOption(ctx, words, i, 'rto_min', 1);
     case 'hoplimit': {
-      const v = getUnsigned(ctx, ctx.word(words, i + 1), 255, 'Invalid hoplimit %s specified for route');
+      const v = getUnsigned(
+        ctx,
+        ctx.word(words, i + 1),
+        255,
+        'Invalid hoplimit %s specified for route',
+      );
       return { ok: v !== undefined, i: i + 1 };
     }
     case 'quickack':
     case 'fastopen_no_cookie': {
-      const v = getUnsigned(ctx, ctx.word(words, i + 1), 1, `Invalid ${str} value %s specified for route`);
+      const v = getUnsigned(
+        ctx,
+        ctx.word(words, i + 1),
+        1,
+        `Invalid ${str} value %s specified for route`,
+      );
       return { ok: v !== undefined, i: i + 1 };
     }
     default:
@@ -173,7 +221,13 @@ function metricOption(ctx: Ctx, words: readonly string[], i: number, str: string
   }
 }
 
-function lookupRouteOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild, str: string): Step | undefined {
+function lookupRouteOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RouteBuild,
+  str: string,
+): Step | undefined {
   if (str === 'tos' || str === 'dsfield') {
     const t = ctx.word(words, i + 1);
     return { ok: lookupOption(ctx, t, findDsfield, `TOS value ${t} is invalid`) !== undefined, i: i + 1 };
@@ -197,14 +251,25 @@ function lookupRouteOption(ctx: Ctx, words: readonly string[], i: number, b: Rou
     return { ok: v !== undefined, i: i + 1 };
   }
   if (str === 'metric' || str === 'priority' || str === 'preference') {
-    const v = getUnsigned(ctx, ctx.word(words, i + 1), U32, 'Invalid metric %s specified for route');
+    const v = getUnsigned(
+      ctx,
+      ctx.word(words, i + 1),
+      U32,
+      'Invalid metric %s specified for route',
+    );
     if (v !== undefined) b.metric = v;
     return { ok: v !== undefined, i: i + 1 };
   }
   return undefined;
 }
 
-function familyOnlyOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild, str: string): Step | undefined {
+function familyOnlyOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RouteBuild,
+  str: string,
+): Step | undefined {
   if (str === 'expires' || str === 'pref') {
     const j = i + 1;
     if (b.family === 4) return fail(ctx, `${str} is only valid for IPv6`, j);
@@ -215,7 +280,10 @@ function familyOnlyOption(ctx: Ctx, words: readonly string[], i: number, b: Rout
       return { ok: v !== undefined, i: j };
     }
     if (t === 'low' || t === 'medium' || t === 'high') return { ok: true, i: j };
-    return { ok: getUnsigned(ctx, t, 255, 'Invalid pref value %s specified for route') !== undefined, i: j };
+    return {
+      ok: getUnsigned(ctx, t, 255, 'Invalid pref value %s specified for route') !== undefined,
+      i: j,
+    };
   }
   if (str === 'realms') {
     const t = ctx.word(words, i + 1);
@@ -227,7 +295,14 @@ function familyOnlyOption(ctx: Ctx, words: readonly string[], i: number, b: Rout
   return undefined;
 }
 
-function miscOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild, str: string, findTrackGroup: ((n: string) => boolean) | undefined): Step | undefined {
+function miscOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RouteBuild,
+  str: string,
+  findTrackGroup: ((n: string) => boolean) | undefined,
+): Step | undefined {
   switch (str) {
     case 'as': {
       const j = ctx.word(words, i + 1) === 'to' ? i + 2 : i + 1;
@@ -266,16 +341,32 @@ function miscOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild
       // keepalived also checks the interface is a VRF; the host port only says whether
       // it exists.
       const t = ctx.word(words, i + 1);
-      if (!ctx.state.env.host.interfaces.has(t)) return fail(ctx, `VRF ${t} not found for route`, i + 1);
+      if (!ctx.state.env.host.interfaces.has(t)) return fail(
+        ctx,
+        `VRF ${t} not found for route`,
+        i + 1,
+      );
       return { ok: true, i: i + 1 };
     }
     default:
-      if (findTrackGroup !== undefined && str === 'track_group') return trackGroupOption(ctx, words, i, b, findTrackGroup);
+      if (findTrackGroup !== undefined && str === 'track_group') return trackGroupOption(
+        ctx,
+        words,
+        i,
+        b,
+        findTrackGroup,
+      );
       return undefined;
   }
 }
 
-function trackGroupOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild, find: (n: string) => boolean): Step {
+function trackGroupOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RouteBuild,
+  find: (n: string) => boolean,
+): Step {
   const t = ctx.word(words, i + 1);
   if (b.trackGroup !== undefined) {
     ctx.report('general_error', 'duplicate', `track_group ${t} is a duplicate`);
@@ -303,7 +394,13 @@ function orOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild):
 }
 
 /** The destination (with an optional leading type); `to` is skipped first. */
-function destinationOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild, str: string): Step {
+function destinationOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RouteBuild,
+  str: string,
+): Step {
   let j = i;
   if (str === 'to') j++;
   const type = str === 'to' ? undefined : findRouteType(str);
@@ -316,11 +413,21 @@ function destinationOption(ctx: Ctx, words: readonly string[], i: number, b: Rou
   if (r === undefined) return fail(ctx, `unknown route keyword ${dest}`, j);
   b.dst = { ...r, text: dest };
   if (b.family === undefined) b.family = r.family;
-  else if (b.family !== r.family) return fail(ctx, `Cannot mix IPv4 and IPv6 addresses for route (${dest})`, j);
+  else if (b.family !== r.family) return fail(
+    ctx,
+    `Cannot mix IPv4 and IPv6 addresses for route (${dest})`,
+    j,
+  );
   return { ok: true, i: j };
 }
 
-function routeOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild, findTrackGroup: ((n: string) => boolean) | undefined): Step {
+function routeOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RouteBuild,
+  findTrackGroup: ((n: string) => boolean) | undefined,
+): Step {
   const str = words[i] ?? '';
   if (str === 'inet6' || str === 'inet') return familyKeyword(ctx, b, str === 'inet' ? 4 : 6, i);
   if (str === 'src') return addressOption(ctx, words, i, b, 'src');
@@ -328,7 +435,11 @@ function routeOption(ctx: Ctx, words: readonly string[], i: number, b: RouteBuil
   if (str === 'from') return addressOption(ctx, words, i, b, 'from');
   if (str === 'or') return orOption(ctx, words, i, b);
   if (str === 'nexthop') {
-    if (b.nextHops.length > 0) ctx.report('general_error', 'conflict', 'Cannot specify nexthops with "or" route');
+    if (b.nextHops.length > 0) ctx.report(
+      'general_error',
+      'conflict',
+      'Cannot specify nexthops with "or" route',
+    );
     else b.doNexthop = true;
     b.stop = true;
     return { ok: true, i };
@@ -348,10 +459,24 @@ export interface RouteLineOptions {
 }
 
 /** keepalived's alloc_route() for one line: the entry, or undefined when dropped. */
-export function parseRouteLine(ctx: Ctx, words: readonly string[], options: RouteLineOptions): RouteEntry | undefined {
+export function parseRouteLine(
+  ctx: Ctx,
+  words: readonly string[],
+  options: RouteLineOptions,
+): RouteEntry | undefined {
   const b: RouteBuild = {
-    family: undefined, dst: undefined, type: 1, via: undefined, source: undefined, device: undefined,
-    table: 254, metric: undefined, scope: undefined, protocol: undefined, nextHops: [], noTrack: false,
+    family: undefined,
+    dst: undefined,
+    type: 1,
+    via: undefined,
+    source: undefined,
+    device: undefined,
+    table: 254,
+    metric: undefined,
+    scope: undefined,
+    protocol: undefined,
+    nextHops: [],
+    noTrack: false,
     trackGroup: undefined, doNexthop: false, stop: false,
   };
   let i = 0;
@@ -386,7 +511,8 @@ function finishRoute(
       ctx.report(
         'general_error',
         'route_protocol',
-        `Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), resetting protocol`,
+        `Route cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), ` +
+        `resetting protocol`,
       );
     }
     if (b.device === undefined) {
@@ -400,7 +526,11 @@ function finishRoute(
   }
   let trackGroup = b.trackGroup;
   if (trackGroup !== undefined && b.device === undefined) {
-    ctx.report('general_error', 'track_group', 'Static route cannot have track group if no oif specified');
+    ctx.report(
+      'general_error',
+      'track_group',
+      'Static route cannot have track group if no oif specified',
+    );
     trackGroup = undefined;
   }
   const family = b.family ?? 4;
@@ -409,7 +539,12 @@ function finishRoute(
     : family === 4 ? '0.0.0.0/0' : '::/0';
   return {
     family, destination, type: RTN_NAMES[b.type] ?? String(b.type), via: b.via, source: b.source,
-    device: b.device, table: b.table, metric: b.metric, scope: b.scope, nextHops: b.nextHops, noTrack,
+    device: b.device,
+    table: b.table,
+    metric: b.metric,
+    scope: b.scope,
+    nextHops: b.nextHops,
+    noTrack,
     trackGroup, args: words, at: ctx.at,
   };
 }
@@ -431,7 +566,11 @@ function parseNexthops(ctx: Ctx, words: readonly string[], start: number, b: Rou
     b.nextHops.push(nh);
   }
   if (i < words.length) {
-    ctx.report('general_error', 'invalid_route', `Route has trailing nonsense after nexthops - ${words[i] ?? ''}`);
+    ctx.report(
+      'general_error',
+      'invalid_route',
+      `Route has trailing nonsense after nexthops - ${words[i] ?? ''}`,
+    );
   }
 }
 
@@ -452,7 +591,11 @@ function nexthopOption(
       f = t === 'inet' ? 4 : 6;
       t = ctx.word(words, ++j);
     }
-    if (f !== undefined && !mergeFamily(ctx, b, f, 'IPv4/6 mismatch for nexthop')) return { ok: false, i: j, family: f };
+    if (f !== undefined && !mergeFamily(ctx, b, f, 'IPv4/6 mismatch for nexthop')) return {
+      ok: false,
+      i: j,
+      family: f,
+    };
     const a = parseIpAddress(ctx, t, false);
     if (a === undefined) return { ...fail(ctx, `invalid nexthop address ${t}`, j), family: f };
     if (b.family !== undefined && a.ip.family !== b.family) {
@@ -467,7 +610,12 @@ function nexthopOption(
     return { ok: true, i: i + 1, family };
   }
   if (str === 'weight') {
-    const v = getUnsigned(ctx, ctx.word(words, i + 1), 256, 'Invalid weight %s specified for route');
+    const v = getUnsigned(
+      ctx,
+      ctx.word(words, i + 1),
+      256,
+      'Invalid weight %s specified for route',
+    );
     if (v === undefined) return { ok: false, i: i + 1, family };
     if (v === 0) return { ...fail(ctx, 'Invalid weight 0 specified for route', i + 1), family };
     return { ok: true, i: i + 1, family };
@@ -482,11 +630,20 @@ function nexthopOption(
   return undefined;
 }
 
-function nexthopRealms(ctx: Ctx, words: readonly string[], i: number, b: RouteBuild, family: Family): { ok: boolean; i: number; family: Family } {
+function nexthopRealms(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RouteBuild,
+  family: Family,
+): { ok: boolean; i: number; family: Family } {
   const t = ctx.word(words, i + 1);
   if (findRealms(t) === undefined) return { ...fail(ctx, `Invalid realms ${t} for route`, i + 1), family };
   if (b.family === undefined) b.family = 4;
-  else if (b.family !== 4) return { ...fail(ctx, 'realms are only supported for IPv4', i + 1), family };
+  else if (b.family !== 4) return {
+    ...fail(ctx, 'realms are only supported for IPv4', i + 1),
+    family,
+  };
   return { ok: true, i: i + 1, family };
 }
 
@@ -505,8 +662,16 @@ function parseEncap(ctx: Ctx, words: readonly string[], i: number): number {
   else if (type === 'mpls' || type === 'ila') {
     const v = words[j];
     const ok = v !== undefined && (type === 'mpls' ? /^[0-9]+(\/[0-9]+)*$/.test(v) : /^([0-9a-fA-F]{1,4}:){3}[0-9a-fA-F]{1,4}$/.test(v));
-    if (v === undefined) ctx.report('general_error', 'invalid_encap', type === 'mpls' ? 'missing address for MPLS encapsulation' : 'missing locator for ILA encapsulation');
-    else if (!ok) ctx.report('general_error', 'invalid_encap', type === 'mpls' ? `invalid mpls address ${v} for encapsulation` : `invalid locator ${v} for ila encapsulation`);
+    if (v === undefined) ctx.report(
+      'general_error',
+      'invalid_encap',
+      type === 'mpls' ? 'missing address for MPLS encapsulation' : 'missing locator for ILA encapsulation',
+    );
+    else if (!ok) ctx.report(
+      'general_error',
+      'invalid_encap',
+      type === 'mpls' ? `invalid mpls address ${v} for encapsulation` : `invalid locator ${v} for ila encapsulation`,
+    );
     if (v !== undefined) j++;
   } else {
     ctx.report('general_error', 'invalid_encap', `Unknown encap type - ${type}`);
@@ -516,7 +681,12 @@ function parseEncap(ctx: Ctx, words: readonly string[], i: number): number {
   return j - 1;
 }
 
-function parseEncapIp(ctx: Ctx, words: readonly string[], start: number, type: 'ip' | 'ip6'): number {
+function parseEncapIp(
+  ctx: Ctx,
+  words: readonly string[],
+  start: number,
+  type: 'ip' | 'ip6',
+): number {
   let i = start;
   let hasTarget = false;
   const fam = type === 'ip' ? 4 : 6;
@@ -533,7 +703,11 @@ function parseEncapIp(ctx: Ctx, words: readonly string[], start: number, type: '
         return i;
       }
       if (a.ip.family !== fam) {
-        ctx.report('general_error', 'invalid_encap', `IPv${fam === 4 ? 6 : 4} address ${v} not valid for ${type} encapsulation`);
+        ctx.report(
+          'general_error',
+          'invalid_encap',
+          `IPv${fam === 4 ? 6 : 4} address ${v} not valid for ${type} encapsulation`,
+        );
         return i;
       }
       if (str === 'dst') hasTarget = true;

@@ -10,7 +10,14 @@ import { readUnsigned } from '../values.js';
 import type { VrrpDraft } from './vrrp_draft.js';
 import type { Ctx } from './global_values.js';
 import { parseIpAddress, type ParsedAddress } from './vrrp_address.js';
-import { findDsfield, findGroup, findRealms, findRouteType, findTable, parseCUnsigned } from './vrrp_rttables.js';
+import {
+  findDsfield,
+  findGroup,
+  findRealms,
+  findRouteType,
+  findTable,
+  parseCUnsigned,
+} from './vrrp_rttables.js';
 
 const U32 = 4294967295;
 const RTPROT_KEEPALIVED = 18;
@@ -64,7 +71,11 @@ function readUnsignedBase0(ctx: Ctx, text: string): number | undefined {
     return undefined;
   }
   if (v > U32) {
-    ctx.report('invalid_number', 'invalid_number', `number '${text}' outside unsigned integer range`);
+    ctx.report(
+      'invalid_number',
+      'invalid_number',
+      `number '${text}' outside unsigned integer range`,
+    );
     return undefined;
   }
   return v;
@@ -72,12 +83,22 @@ function readUnsignedBase0(ctx: Ctx, text: string): number | undefined {
 
 function familyKeyword(ctx: Ctx, b: RuleBuild, f: 4 | 6, i: number): Step {
   if (b.family === undefined) b.family = f;
-  else if (b.family !== f) return fail(ctx, f === 6 ? 'inet6 specified for IPv4 rule' : 'inet specified for IPv6 rule', i);
+  else if (b.family !== f) return fail(
+    ctx,
+    f === 6 ? 'inet6 specified for IPv4 rule' : 'inet specified for IPv6 rule',
+    i,
+  );
   // keepalived-compat: the handler advances once more, so the next word is skipped.
   return { ok: true, i: i + 1 };
 }
 
-function addressOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBuild, which: 'from' | 'to'): Step {
+function addressOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RuleBuild,
+  which: 'from' | 'to',
+): Step {
   const t = ctx.word(words, i + 1);
   let addr: ParsedAddress | undefined;
   let fam: Family;
@@ -132,11 +153,21 @@ function fwmarkOption(ctx: Ctx, words: readonly string[], i: number): Step {
 function rangeOption(ctx: Ctx, words: readonly string[], i: number, what: string): Step {
   const t = ctx.word(words, i + 1);
   // keepalived-compat: sscanf("%hu-%hu") must find both numbers (a single port is refused).
-  if (!/^\s*\+?\d+-\s*\+?\d+/.test(t)) ctx.report('general_error', 'invalid_rule', `invalid ${what} range ${t}`);
+  if (!/^\s*\+?\d+-\s*\+?\d+/.test(t)) ctx.report(
+    'general_error',
+    'invalid_rule',
+    `invalid ${what} range ${t}`,
+  );
   return { ok: true, i: i + 1 };
 }
 
-function numericOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBuild, str: string): Step | undefined {
+function numericOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RuleBuild,
+  str: string,
+): Step | undefined {
   switch (str) {
     case 'preference': case 'order': case 'priority': {
       const v = readUnsignedBase0(ctx, ctx.word(words, i + 1));
@@ -156,7 +187,11 @@ function numericOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBui
       }
       return { ok: true, i: i + 1 };
     case 'uidrange':
-      if (!/^\s*\+?\d+-\+?\d+/.test(ctx.word(words, i + 1))) return fail(ctx, `Invalid uidrange ${str} specified`, i + 1);
+      if (!/^\s*\+?\d+-\+?\d+/.test(ctx.word(words, i + 1))) return fail(
+        ctx,
+        `Invalid uidrange ${str} specified`,
+        i + 1,
+      );
       return { ok: true, i: i + 1 };
     case 'protocol': {
       const t = ctx.word(words, i + 1);
@@ -170,12 +205,21 @@ function numericOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBui
   }
 }
 
-function lookupOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBuild, str: string): Step | undefined {
+function lookupOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RuleBuild,
+  str: string,
+): Step | undefined {
   const t = (): string => ctx.word(words, i + 1);
   switch (str) {
     case 'tos': case 'dsfield': {
       const v = t();
-      return findDsfield(v) === undefined ? fail(ctx, `TOS value ${v} is invalid`, i + 1) : { ok: true, i: i + 1 };
+      return findDsfield(v) === undefined ? fail(ctx, `TOS value ${v} is invalid`, i + 1) : {
+        ok: true,
+        i: i + 1,
+      };
     }
     case 'realms': {
       const v = t();
@@ -194,7 +238,11 @@ function lookupOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBuil
     case 'ipproto': {
       const v = t().replace(/^[ \t\f\n\r\v]+/, '');
       const n = /^[0-9]+$/.test(v) ? Number(v) : PROTOCOLS[v];
-      if (v === '' || n === undefined || n > 127) ctx.report('general_error', 'invalid_rule', `Invalid ipproto ${t()}`);
+      if (v === '' || n === undefined || n > 127) ctx.report(
+        'general_error',
+        'invalid_rule',
+        `Invalid ipproto ${t()}`,
+      );
       return { ok: true, i: i + 1 };
     }
     default:
@@ -202,7 +250,14 @@ function lookupOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBuil
   }
 }
 
-function miscOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBuild, str: string, findTrackGroup: ((n: string) => boolean) | undefined): Step | undefined {
+function miscOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RuleBuild,
+  str: string,
+  findTrackGroup: ((n: string) => boolean) | undefined,
+): Step | undefined {
   switch (str) {
     case 'not':
       return { ok: true, i };
@@ -260,7 +315,13 @@ function actionOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBuil
   return setAction(ctx, b, action, j, true);
 }
 
-function ruleOption(ctx: Ctx, words: readonly string[], i: number, b: RuleBuild, findTrackGroup: ((n: string) => boolean) | undefined): Step {
+function ruleOption(
+  ctx: Ctx,
+  words: readonly string[],
+  i: number,
+  b: RuleBuild,
+  findTrackGroup: ((n: string) => boolean) | undefined,
+): Step {
   const str = words[i] ?? '';
   if (str === 'inet6' || str === 'inet') return familyKeyword(ctx, b, str === 'inet' ? 4 : 6, i);
   if (str === 'from' || str === 'to') return addressOption(ctx, words, i, b, str);
@@ -279,11 +340,19 @@ export interface RuleLineOptions {
 }
 
 /** keepalived's alloc_rule() for one line: the entry, or undefined when dropped. */
-export function parseRuleLine(ctx: Ctx, words: readonly string[], options: RuleLineOptions): RuleEntry | undefined {
+export function parseRuleLine(
+  ctx: Ctx,
+  words: readonly string[],
+  options: RuleLineOptions,
+): RuleEntry | undefined {
   const b: RuleBuild = {
     family: undefined, from: undefined, to: undefined, action: undefined, table: undefined,
     preference: undefined, iif: undefined, oif: undefined, protocol: undefined, isL3mdev: false,
-    hasTableOption: false, gotoTarget: undefined, noTrack: false, trackGroup: undefined, stop: false,
+    hasTableOption: false,
+    gotoTarget: undefined,
+    noTrack: false,
+    trackGroup: undefined,
+    stop: false,
   };
   for (let i = 0; i < words.length; i++) {
     const step = ruleOption(ctx, words, i, b, options.findTrackGroup);
@@ -296,13 +365,19 @@ export function parseRuleLine(ctx: Ctx, words: readonly string[], options: RuleL
 }
 
 function checkRule(ctx: Ctx, b: RuleBuild): boolean {
-  const bad = (m: string): boolean => !fail(ctx, m, 0).ok;
+  const bad = (m: string): boolean => fail(ctx, m, 0).ok;
   if (b.action === 'goto') {
-    if (b.preference === undefined) return bad(`Invalid rule - goto target ${b.gotoTarget ?? 0} specified without preference`);
-    if (b.preference >= (b.gotoTarget ?? 0)) return bad(`Invalid rule - preference ${b.preference} >= goto target ${b.gotoTarget ?? 0}`);
+    if (b.preference === undefined) return bad(
+      `Invalid rule - goto target ${b.gotoTarget ?? 0} specified without preference`,
+    );
+    if (b.preference >= (b.gotoTarget ?? 0)) return bad(
+      `Invalid rule - preference ${b.preference} >= goto target ${b.gotoTarget ?? 0}`,
+    );
   }
   if (b.action === undefined) return bad('No action specified for rule - ignoring');
-  if (b.action !== 'table' && b.hasTableOption) return bad('suppressor/realm specified for non table action - skipping');
+  if (b.action !== 'table' && b.hasTableOption) return bad(
+    'suppressor/realm specified for non table action - skipping',
+  );
   if (b.table !== undefined && b.isL3mdev) return bad('table cannot be specified for l3mdev rules');
   return true;
 }
@@ -312,12 +387,17 @@ function finishRule(ctx: Ctx, words: readonly string[], b: RuleBuild, draft: Vrr
     ctx.report(
       'general_error',
       'rule_protocol',
-      `Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), resetting protocol`,
+      `Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED(${RTPROT_KEEPALIVED}), ` +
+      `resetting protocol`,
     );
   }
   let trackGroup = b.trackGroup;
   if (trackGroup !== undefined && b.iif === undefined) {
-    ctx.report('general_error', 'track_group', 'Static rule cannot have track_group if dev/iif not specified');
+    ctx.report(
+      'general_error',
+      'track_group',
+      'Static rule cannot have track_group if dev/iif not specified',
+    );
     trackGroup = undefined;
   }
   const family = b.family ?? 4;
@@ -328,11 +408,17 @@ function finishRule(ctx: Ctx, words: readonly string[], b: RuleBuild, draft: Vrr
     ctx.report(
       'general_error',
       'rule_no_preference',
-      `Rule has no preference specified - setting to ${preference}. This is probably not what you want.`,
+      `Rule has no preference specified - setting to ${preference}. This is probably not what ` +
+      `you want.`,
     );
   }
   return {
     family, from: b.from, to: b.to, action: b.action ?? 'table', table: b.table, preference,
-    inputInterface: b.iif, outputInterface: b.oif, noTrack: b.noTrack, trackGroup, args: words, at: ctx.at,
+    inputInterface: b.iif,
+    outputInterface: b.oif,
+    noTrack: b.noTrack,
+    trackGroup,
+    args: words,
+    at: ctx.at,
   };
 }

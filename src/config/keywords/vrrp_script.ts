@@ -10,17 +10,22 @@ import { commandString, lookupScriptUser, readScriptCommand } from '../script.js
 import { readInt, readUnsigned } from '../values.js';
 import type { Ctx, KeywordDef } from './global_values.js';
 import type { ScriptDraft } from './vrrp_draft.js';
+import { keepalivedCrash } from './vrrp_current.js';
 
 const SECOND_US = 1_000_000;
 const MAX_SECONDS = Math.floor(4294967295 / SECOND_US);
 
 function current(ctx: Ctx): ScriptDraft {
-  const s = ctx.state.vrrp.scripts.at(-1);
-  if (s === undefined) throw new RangeError('vrrp_script keyword outside a vrrp_script');
-  return s;
+  return ctx.state.vrrp.scripts.at(-1) ?? keepalivedCrash(
+    ctx,
+    'a vrrp_script keyword with no vrrp_script',
+  );
 }
 
-function onScript(name: string, fn: (s: ScriptDraft, words: readonly string[], ctx: Ctx) => void): KeywordDef {
+function onScript(
+  name: string,
+  fn: (s: ScriptDraft, words: readonly string[], ctx: Ctx) => void,
+): KeywordDef {
   return { name, handler: (words, ctx) => fn(current(ctx), words, ctx) };
 }
 
@@ -43,7 +48,12 @@ function vrrpScript(words: readonly string[], ctx: Ctx): void {
 const script = onScript('script', (s, words, ctx) => {
   // keepalived-compat: only the command word counts; the words after it are ignored.
   if (words.length < 2) return;
-  const cmd = readScriptCommand(ctx, words, 1, { takeUser: false, kind: 'vrrp_script', name: s.name });
+  const cmd = readScriptCommand(
+    ctx,
+    words,
+    1,
+    { takeUser: false, kind: 'vrrp_script', name: s.name },
+  );
   if (cmd !== undefined) s.command = cmd;
 });
 
@@ -60,7 +70,11 @@ function secondsOption(name: 'interval' | 'timeout'): KeywordDef {
     }
     let secs = v;
     if (secs === 0) {
-      ctx.report('general_error', 'invalid_value', `(${s.name}): vrrp script ${name} must be greater than 0, setting to 1`);
+      ctx.report(
+        'general_error',
+        'invalid_value',
+        `(${s.name}): vrrp script ${name} must be greater than 0, setting to 1`,
+      );
       secs = 1;
     }
     if (name === 'interval') s.intervalUs = secs * SECOND_US;
@@ -71,14 +85,22 @@ function secondsOption(name: 'interval' | 'timeout'): KeywordDef {
 const weight = onScript('weight', (s, words, ctx) => {
   const text = ctx.word(words, 1);
   if (readInt(ctx, text, -253, 253) === undefined) {
-    ctx.report('general_error', 'invalid_weight', `vrrp_script ${s.name} weight ${text} must be in [-253, 253]`);
+    ctx.report(
+      'general_error',
+      'invalid_weight',
+      `vrrp_script ${s.name} weight ${text} must be in [-253, 253]`,
+    );
   }
   // keepalived-compat: the value is stored even when it was reported as invalid.
   s.weight = cStrtolInt(text);
   const opt = words[2];
   if (opt === undefined) return;
   if (opt === 'reverse') s.weightReverse = true;
-  else ctx.report('general_error', 'unknown_option', `vrrp_script ${s.name} unknown weight option ${opt}`);
+  else ctx.report(
+    'general_error',
+    'unknown_option',
+    `vrrp_script ${s.name} unknown weight option ${opt}`,
+  );
 });
 
 function riseFall(name: 'rise' | 'fall'): KeywordDef {
@@ -86,7 +108,11 @@ function riseFall(name: 'rise' | 'fall'): KeywordDef {
     const text = ctx.word(words, 1);
     let v = readUnsigned(ctx, text, 1, 2147483647);
     if (v === undefined) {
-      ctx.report('general_error', 'invalid_value', `(${s.name}): vrrp script ${name} value '${text}' invalid, defaulting to 1`);
+      ctx.report(
+        'general_error',
+        'invalid_value',
+        `(${s.name}): vrrp script ${name} value '${text}' invalid, defaulting to 1`,
+      );
       v = 1;
     }
     if (name === 'rise') s.rise = v;
@@ -99,7 +125,11 @@ const user = onScript('user', (s, words, ctx) => {
   const group = words[2];
   const ids = lookupScriptUser(ctx, name, group);
   if (ids === undefined) {
-    ctx.report('general_error', 'script_user', `Unable to set uid/gid for script ${commandString(s.command?.argv ?? [])}`);
+    ctx.report(
+      'general_error',
+      'script_user',
+      `Unable to set uid/gid for script ${commandString(s.command?.argv ?? [])}`,
+    );
     s.userFailed = true;
     return;
   }
@@ -118,4 +148,8 @@ const scriptTable = keywordTable<ConfigDraft>([
   onScript('init_fail', (s) => (s.initFail = true)),
 ]);
 
-export const vrrpScriptKeyword: KeywordDef = { name: 'vrrp_script', handler: vrrpScript, sub: scriptTable };
+export const vrrpScriptKeyword: KeywordDef = {
+  name: 'vrrp_script',
+  handler: vrrpScript,
+  sub: scriptTable,
+};

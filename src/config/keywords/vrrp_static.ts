@@ -7,8 +7,7 @@
  */
 import { keywordTable } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
-import { readDecimal } from '../values.js';
-import type { Ctx, KeywordDef } from './global_values.js';
+import { readDecimalLenient, type Ctx, type KeywordDef } from './global_values.js';
 import { parseAddressLine } from './vrrp_address.js';
 import { parseRouteLine } from './vrrp_route.js';
 import { parseRuleLine } from './vrrp_rule.js';
@@ -74,7 +73,11 @@ function trackGroupMembers(words: readonly string[], ctx: Ctx): void {
   const members: string[] = [];
   ctx.readValueBlock(words, (line) => members.push(...line));
   if (members.length === 0) {
-    ctx.report('general_error', 'empty_block', `Warning - track group ${group.name} has empty group block`);
+    ctx.report(
+      'general_error',
+      'empty_block',
+      `Warning - track group ${group.name} has empty group block`,
+    );
     return;
   }
   group.members = members;
@@ -90,10 +93,14 @@ function garpGroupInterval(kind: 'garp' | 'gna'): KeywordDef {
     handler: (words, ctx) => {
       const group = lastGarpGroup(ctx);
       const text = ctx.word(words, 1);
-      const v = readDecimal(ctx, text, { min: 0, max: 2147483647, shift: 6 });
+      const v = readDecimalLenient(ctx, text, { min: 0, max: 2147483647, shift: 6 });
       if (group === undefined) return;
       if (v === undefined) {
-        ctx.report('general_error', 'invalid_value', `garp_group ${kind}_interval '${text}' invalid`);
+        ctx.report(
+          'general_error',
+          'invalid_value',
+          `garp_group ${kind}_interval '${text}' invalid`,
+        );
         return;
       }
       if (kind === 'garp') group.garpIntervalUs = v;

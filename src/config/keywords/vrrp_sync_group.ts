@@ -7,14 +7,26 @@
 import { keywordTable } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
 import type { Ctx, KeywordDef } from './global_values.js';
-import { emptyNotify, emptyTrackLists, type SyncGroupDraft, type TrackListsDraft } from './vrrp_draft.js';
-import { notifyKeyword, notifyPriorityChangesKeyword, smtpAlertKeyword, type NotifyOwner } from './vrrp_instance_notify.js';
+import {
+  emptyNotify,
+  emptyTrackLists,
+  type SyncGroupDraft,
+  type TrackListsDraft,
+} from './vrrp_draft.js';
+import {
+  notifyKeyword,
+  notifyPriorityChangesKeyword,
+  smtpAlertKeyword,
+  type NotifyOwner,
+} from './vrrp_instance_notify.js';
 import { TRACK_COUNTS, trackBlock } from './vrrp_instance.js';
+import { keepalivedCrash } from './vrrp_current.js';
 
 function current(ctx: Ctx): SyncGroupDraft {
-  const g = ctx.state.vrrp.syncGroups.at(-1);
-  if (g === undefined) throw new RangeError('vrrp_sync_group keyword outside a group');
-  return g;
+  return ctx.state.vrrp.syncGroups.at(-1) ?? keepalivedCrash(
+    ctx,
+    'a vrrp_sync_group keyword with no vrrp_sync_group',
+  );
 }
 
 function syncGroup(words: readonly string[], ctx: Ctx): void {
@@ -32,14 +44,21 @@ function syncGroup(words: readonly string[], ctx: Ctx): void {
   }
   groups.push({
     name, at: ctx.at, members: undefined, membersAt: undefined, track: emptyTrackLists(),
-    notify: emptyNotify(), smtpAlert: undefined, notifyPriorityChanges: undefined, trackingWeight: false,
+    notify: emptyNotify(),
+    smtpAlert: undefined,
+    notifyPriorityChanges: undefined,
+    trackingWeight: false,
   });
 }
 
 function members(words: readonly string[], ctx: Ctx): void {
   const g = current(ctx);
   if (g.members !== undefined) {
-    ctx.report('general_error', 'duplicate', `Group list already specified for sync group ${g.name}`);
+    ctx.report(
+      'general_error',
+      'duplicate',
+      `Group list already specified for sync group ${g.name}`,
+    );
     ctx.skipBlock(true);
     return;
   }
@@ -47,7 +66,11 @@ function members(words: readonly string[], ctx: Ctx): void {
   const at = ctx.at;
   ctx.readValueBlock(words, (line) => names.push(...line));
   if (names.length === 0) {
-    ctx.report('general_error', 'empty_block', `Warning - sync group ${g.name} has empty group block`);
+    ctx.report(
+      'general_error',
+      'empty_block',
+      `Warning - sync group ${g.name} has empty group block`,
+    );
     return;
   }
   g.members = names;
@@ -85,7 +108,8 @@ const syncGroupTable = keywordTable<ConfigDraft>([
       ctx.report(
         'general_error',
         'deprecated',
-        `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`,
+        `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the ` +
+        `sync group`,
       );
       g.trackingWeight = true;
     },
@@ -98,4 +122,8 @@ const syncGroupTable = keywordTable<ConfigDraft>([
   ),
 ]);
 
-export const vrrpSyncGroupKeyword: KeywordDef = { name: 'vrrp_sync_group', handler: syncGroup, sub: syncGroupTable };
+export const vrrpSyncGroupKeyword: KeywordDef = {
+  name: 'vrrp_sync_group',
+  handler: syncGroup,
+  sub: syncGroupTable,
+};

@@ -7,9 +7,10 @@
  */
 import { keywordTable } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
-import { readDecimal, readInt, readUnsigned } from '../values.js';
-import type { Ctx, KeywordDef } from './global_values.js';
+import { readInt, readUnsigned } from '../values.js';
+import { readDecimalLenient, type Ctx, type KeywordDef } from './global_values.js';
 import type { TrackFileDraft, TrackProcessDraft } from './vrrp_draft.js';
+import { keepalivedCrash } from './vrrp_current.js';
 import { noteCheckerTrackFile } from './lvs_draft.js';
 
 function trackFileStart(words: readonly string[], ctx: Ctx): void {
@@ -36,7 +37,11 @@ const fileFile = (words: readonly string[], ctx: Ctx): void => {
   }
   onFile((f, w) => {
     if (f.path !== undefined) {
-      ctx.report('general_error', 'duplicate', `File already set for track file ${f.name} - ignoring ${w[1] ?? ''}`);
+      ctx.report(
+        'general_error',
+        'duplicate',
+        `File already set for track file ${f.name} - ignoring ${w[1] ?? ''}`,
+      );
       return;
     }
     f.path = w[1];
@@ -46,11 +51,19 @@ const fileFile = (words: readonly string[], ctx: Ctx): void => {
 const fileWeight = onFile((f, words, ctx) => {
   const text = words[1];
   if (text === undefined) {
-    ctx.report('general_error', 'missing_value', `No weight specified for track file ${f.name} - ignoring`);
+    ctx.report(
+      'general_error',
+      'missing_value',
+      `No weight specified for track file ${f.name} - ignoring`,
+    );
     return;
   }
   if (f.weight !== 1) {
-    ctx.report('general_error', 'duplicate', `Weight already set for track file ${f.name} - ignoring ${text}`);
+    ctx.report(
+      'general_error',
+      'duplicate',
+      `Weight already set for track file ${f.name} - ignoring ${text}`,
+    );
     return;
   }
   const v = readInt(ctx, text, -254, 254);
@@ -58,14 +71,19 @@ const fileWeight = onFile((f, words, ctx) => {
     ctx.report(
       'general_error',
       'invalid_weight',
-      `Weight (${text}) for track_file ${f.name} must be between [-254..254] inclusive. Ignoring...`,
+      `Weight (${text}) for track_file ${f.name} must be between [-254..254] inclusive. ` +
+      `Ignoring...`,
     );
   }
   f.weight = v ?? 1;
   const opt = words[2];
   if (opt === undefined) return;
   if (opt === 'reverse') f.weightReverse = true;
-  else ctx.report('general_error', 'unknown_option', `track_file ${f.name} unknown weight option ${opt}`);
+  else ctx.report(
+    'general_error',
+    'unknown_option',
+    `track_file ${f.name} unknown weight option ${opt}`,
+  );
 });
 
 const fileInit = onFile((f, words, ctx) => {
@@ -76,7 +94,11 @@ const fileInit = onFile((f, words, ctx) => {
     if (/^[0-9-]/.test(w)) {
       const v = readInt(ctx, raw, -2147483648, 2147483647);
       if (v === undefined) {
-        ctx.report('general_error', 'invalid_value', `Track file ${f.name} init value ${w} is invalid`);
+        ctx.report(
+          'general_error',
+          'invalid_value',
+          `Track file ${f.name} init value ${w} is invalid`,
+        );
         value = 0;
       } else {
         if (v < -254 || v > 254) {
@@ -118,13 +140,20 @@ function currentProcess(ctx: Ctx): TrackProcessDraft | undefined {
   return ctx.state.vrrp.trackProcesses.at(-1);
 }
 
-function onProcess(name: string, fn: (p: TrackProcessDraft, words: readonly string[], ctx: Ctx) => void): KeywordDef {
+function onProcess(
+  name: string,
+  fn: (p: TrackProcessDraft, words: readonly string[], ctx: Ctx) => void,
+): KeywordDef {
   return {
     name,
-    handler: (words, ctx) => {
-      const p = currentProcess(ctx);
-      if (p !== undefined) fn(p, words, ctx);
-    },
+    handler: (words, ctx) => fn(
+      currentProcess(ctx) ?? keepalivedCrash(
+        ctx,
+        'a vrrp_track_process keyword with no vrrp_track_process',
+      ),
+      words,
+      ctx,
+    ),
   };
 }
 
@@ -140,7 +169,11 @@ function trackProcessStart(words: readonly string[], ctx: Ctx): void {
 const processProcess = onProcess('process', (p, words, ctx) => {
   const path = ctx.word(words, 1);
   if (p.process !== undefined) {
-    ctx.report('general_error', 'duplicate', `Process already set for track process ${p.name} - ignoring ${path}`);
+    ctx.report(
+      'general_error',
+      'duplicate',
+      `Process already set for track process ${p.name} - ignoring ${path}`,
+    );
     return;
   }
   p.process = path;
@@ -165,11 +198,19 @@ const processMatch = onProcess('param_match', (p, words, ctx) => {
 const processWeight = onProcess('weight', (p, words, ctx) => {
   const text = words[1];
   if (text === undefined) {
-    ctx.report('general_error', 'missing_value', `No weight specified for track process ${p.name} - ignoring`);
+    ctx.report(
+      'general_error',
+      'missing_value',
+      `No weight specified for track process ${p.name} - ignoring`,
+    );
     return;
   }
   if (p.weight !== 0) {
-    ctx.report('general_error', 'duplicate', `Weight already set for track process ${p.name} - ignoring ${text}`);
+    ctx.report(
+      'general_error',
+      'duplicate',
+      `Weight already set for track process ${p.name} - ignoring ${text}`,
+    );
     return;
   }
   const v = readInt(ctx, text, -254, 254);
@@ -177,14 +218,19 @@ const processWeight = onProcess('weight', (p, words, ctx) => {
     ctx.report(
       'general_error',
       'invalid_weight',
-      `Weight (${text}) for vrrp_track_process ${p.name} must be between [-254..254] inclusive. Ignoring...`,
+      `Weight (${text}) for vrrp_track_process ${p.name} must be between [-254..254] ` +
+      `inclusive. Ignoring...`,
     );
     return;
   }
   const opt = words[2];
   if (opt === 'reverse') p.weightReverse = true;
   else if (opt !== undefined) {
-    ctx.report('general_error', 'unknown_option', `vrrp_track_process ${p.name} unknown weight option ${opt}`);
+    ctx.report(
+      'general_error',
+      'unknown_option',
+      `vrrp_track_process ${p.name} unknown weight option ${opt}`,
+    );
   }
   p.weight = v;
 });
@@ -196,7 +242,8 @@ const processQuorum = onProcess('quorum', (p, words, ctx) => {
     ctx.report(
       'general_error',
       'invalid_value',
-      `Quorum (${text}) for vrrp_track_process ${p.name} must be between [1..65535] inclusive. Ignoring...`,
+      `Quorum (${text}) for vrrp_track_process ${p.name} must be between [1..65535] inclusive. ` +
+      `Ignoring...`,
     );
     return;
   }
@@ -214,7 +261,8 @@ const processQuorumMax = onProcess('quorum_max', (p, words, ctx) => {
     ctx.report(
       'general_error',
       'invalid_value',
-      `quorum_max (${text}) for vrrp_track_process ${p.name} must be between [0..65535] inclusive. Ignoring...`,
+      `quorum_max (${text}) for vrrp_track_process ${p.name} must be between [0..65535] ` +
+      `inclusive. Ignoring...`,
     );
     return;
   }
@@ -231,13 +279,14 @@ const processQuorumMax = onProcess('quorum_max', (p, words, ctx) => {
 function processDelay(name: 'delay' | 'terminate_delay' | 'fork_delay'): KeywordDef {
   return onProcess(name, (p, words, ctx) => {
     const text = ctx.word(words, 1);
-    const v = readDecimal(ctx, text, { min: 1, max: 3600 * 1_000_000, shift: 6 });
+    const v = readDecimalLenient(ctx, text, { min: 1, max: 3600 * 1_000_000, shift: 6 });
     if (v === undefined) {
       const prefix = name === 'delay' ? '' : name.replace('delay', '');
       ctx.report(
         'general_error',
         'invalid_value',
-        `${prefix}delay (${text}) for vrrp_track_process ${p.name} must be between [0.000001..3600] inclusive. Ignoring...`,
+        `${prefix}delay (${text}) for vrrp_track_process ${p.name} must be between ` +
+        `[0.000001..3600] inclusive. Ignoring...`,
       );
       return;
     }

@@ -11,7 +11,13 @@ import { onInstance } from './vrrp_current.js';
 import { parseIpAddress } from './vrrp_address.js';
 
 function settings(vi: InstanceDraft, kind: VmacSettings['kind']): VmacSettings {
-  return vi.vmac ?? { kind, interfaceName: undefined, macAddress: undefined, isXmitBase: false, useVmacAddr: false };
+  return vi.vmac ?? {
+    kind,
+    interfaceName: undefined,
+    macAddress: undefined,
+    isXmitBase: false,
+    useVmacAddr: false,
+  };
 }
 
 /** Linux dev_valid_name(). */
@@ -19,14 +25,28 @@ function isValidDevName(name: string): boolean {
   return name !== '' && name.length < IFNAMSIZ && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
 }
 
-/** keepalived's MAC parsing: 6 octets, or 5 (the VRID is appended). */
+/**
+ * keepalived's MAC parsing: six hex octets (extra ones are ignored), or five, the sixth
+ * being the VRID.
+ */
 function parseVmacMac(text: string): { bytes: number[]; usesVrid: boolean } | undefined {
-  if (!/^[0-9A-Fa-f:]*$/.test(text)) return undefined;
-  const parts = text.split(':');
-  if (parts.length === 6 && parts[5] === '') parts.pop();
-  if (parts.length !== 5 && parts.length !== 6) return undefined;
-  if (parts.some((p) => p.length === 0 || p.length > 2)) return undefined;
-  return { bytes: parts.map((p) => parseInt(p, 16)), usesVrid: parts.length === 5 };
+  const bytes: number[] = [];
+  let p = 0;
+  for (let j = 0; j < 6; j++) {
+    const m = /^[0-9A-Fa-f]{1,2}/.exec(text.slice(p));
+    if (m === null || /^[0-9A-Fa-f]/.test(text.slice(p + m[0].length))) return undefined;
+    bytes.push(parseInt(m[0], 16));
+    const end = p + m[0].length;
+    const next = text[end];
+    if (next !== ':' && (next !== undefined || j < 4)) return undefined;
+    if (j === 4 && (next === undefined || end + 1 === text.length)) return {
+      bytes,
+      usesVrid: true,
+    };
+    p = end + 1;
+    if (p >= text.length && j < 5) return undefined;
+  }
+  return { bytes, usesVrid: false };
 }
 
 function vmacMac(vi: InstanceDraft, text: string, ctx: Ctx): void {
@@ -46,7 +66,11 @@ function vmacMac(vi: InstanceDraft, text: string, ctx: Ctx): void {
   } else if (((b[0] ?? 0) & 1) !== 0) {
     ctx.report('general_error', 'invalid_mac', `VMAC MAC address is multicast ${text} - ignoring`);
   } else if (b[0] === 0 && b[1] === 0 && b[2] === 0x5e && b[3] === 0 && (b[4] === 1 || b[4] === 2)) {
-    ctx.report('general_error', 'invalid_mac', `VMAC MAC address not allowed to be RFC5798 address (${text}) - ignoring`);
+    ctx.report(
+      'general_error',
+      'invalid_mac',
+      `VMAC MAC address not allowed to be RFC5798 address (${text}) - ignoring`,
+    );
   } else {
     vi.vmac = { ...s, macAddress: b.map((x) => x.toString(16).padStart(2, '0')).join(':') };
   }
@@ -59,12 +83,32 @@ function vmacName(vi: InstanceDraft, name: string, ctx: Ctx): void {
     return;
   }
   if (!isValidDevName(name)) {
-    ctx.report('general_error', 'invalid_name', `VMAC interface name '${name}' too long or invalid characters - ignoring`);
+    ctx.report(
+      'general_error',
+      'invalid_name',
+      `VMAC interface name '${name}' too long or invalid characters - ignoring`,
+    );
     return;
   }
   const other = ctx.state.vrrp.instances.find((o) => o.vmac?.interfaceName === name);
   if (other !== undefined) {
-    ctx.report('general_error', 'duplicate', `(${vi.name}) VRRP instance ${other.name} is already using ${name} - ignoring name`);
+    ctx.report(
+      'general_error',
+      'duplicate',
+      `(${vi.name}) VRRP instance ${other.name} is already using ${name} - ignoring name`,
+    );
+    return;
+  }
+  // keepalived refuses an existing interface that is not a private macvlan. The host port
+  // does not tell link types: anything but a leftover keepalived VMAC (vrrp*) counts.
+  if (ctx.state.env.host.interfaces.has(name) && !name.startsWith('vrrp')) {
+    ctx.report(
+      'general_error',
+      'vmac_name_in_use',
+      `(${vi.name}) interface ${name} already exists and is not a private macvlan; ignoring ` +
+      `vmac if_name`,
+    );
+    vi.vmac = s;
     return;
   }
   vi.vmac = { ...s, interfaceName: name };
@@ -89,14 +133,26 @@ const useIpvlan = onInstance('use_ipvlan', (vi, words, ctx) => {
   let hadType = false;
   for (const w of words.slice(1)) {
     if (w === 'bridge' || w === 'private' || w === 'vepa') {
-      if (hadType) ctx.report('general_error', 'duplicate', `(${vi.name}) ipvlan type already specified - ignoring '${w}'`);
+      if (hadType) ctx.report(
+        'general_error',
+        'duplicate',
+        `(${vi.name}) ipvlan type already specified - ignoring '${w}'`,
+      );
       hadType = true;
     } else if (looksLikeAddress(w)) {
       ipvlanAddress(vi, w, ctx);
     } else if (vi.vmac.interfaceName !== undefined) {
-      ctx.report('general_error', 'duplicate', `(${vi.name}) IPVLAN interface already specified - ignoring '${w}'`);
+      ctx.report(
+        'general_error',
+        'duplicate',
+        `(${vi.name}) IPVLAN interface already specified - ignoring '${w}'`,
+      );
     } else if (w.length >= IFNAMSIZ) {
-      ctx.report('general_error', 'name_too_long', `(${vi.name}) IPVLAN interface name '${w}' too long - ignoring`);
+      ctx.report(
+        'general_error',
+        'name_too_long',
+        `(${vi.name}) IPVLAN interface name '${w}' too long - ignoring`,
+      );
     } else vi.vmac = { ...vi.vmac, interfaceName: w };
   }
   keepRaw(ctx, vi.raw, words);
@@ -114,7 +170,11 @@ function ipvlanAddress(vi: InstanceDraft, w: string, ctx: Ctx): void {
   if (a === undefined) return;
   if (vi.family === undefined) vi.family = a.ip.family;
   else if (vi.family !== a.ip.family) {
-    ctx.report('general_error', 'family_mismatch', `(${vi.name}) ipvlan address[${w}] MUST match vrrp instance family !!! Skipping...`);
+    ctx.report(
+      'general_error',
+      'family_mismatch',
+      `(${vi.name}) ipvlan address[${w}] MUST match vrrp instance family !!! Skipping...`,
+    );
     return;
   }
   vi.sourceAddress ??= { address: formatIp(a.ip), family: a.ip.family };

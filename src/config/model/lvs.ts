@@ -181,7 +181,8 @@ export interface SmtpChecker extends CheckerCommon, CheckerTiming {
   readonly heloName: string;
 }
 
-export type DnsQueryType = 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA' | 'RRSIG' | 'DNSKEY';
+export type DnsQueryType =
+  | 'A' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'AAAA' | 'RRSIG' | 'DNSKEY';
 
 export interface DnsChecker extends CheckerCommon, CheckerTiming {
   readonly type: 'DNS_CHECK';

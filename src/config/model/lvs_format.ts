@@ -10,7 +10,10 @@ export function protocolText(protocol: LvsProtocol | undefined): string {
 }
 
 /** `[10.0.0.1]:tcp:80`, `[2001:db8::1]:udp:53` (IPv6 is not bracketed twice). */
-export function formatAddressTrio(address: SocketAddress, protocol: LvsProtocol | undefined): string {
+export function formatAddressTrio(
+  address: SocketAddress,
+  protocol: LvsProtocol | undefined,
+): string {
   return `[${address.address}]:${protocolText(protocol)}:${address.port}`;
 }
 

@@ -68,6 +68,12 @@ export interface ConfigCase {
   args: string[];
   /** What the config exercises (first comment line), when known. */
   description?: string;
+  /**
+   * `# intended-difference: WHY` in a corpus file: keepalived-ts deliberately accepts what
+   * 2.2.7 rejects (a feature of later keepalived releases). The case then passes only when
+   * keepalived exits non-zero and we exit 0, so the divergence stays pinned and documented.
+   */
+  intendedDifference?: string;
 }
 
 export interface CaseResult {
@@ -115,18 +121,27 @@ export function conditionalIds(text: string): string[] {
 }
 
 /** The leading comment block's `# args: ...` lines (one run per line) and first description line. */
-export function corpusHeader(text: string): { description: string; argVariants: string[][] } {
+export function corpusHeader(text: string): {
+  description: string;
+  argVariants: string[][];
+  intendedDifference?: string;
+} {
   const argVariants: string[][] = [];
   let description = '';
+  let intendedDifference: string | undefined;
   for (const line of text.split('\n')) {
     const t = line.trim();
     if (!t.startsWith('#') && !t.startsWith('!')) break;
     const body = t.replace(/^[#!]+\s?/, '');
     const m = /^args:\s*(.*)$/.exec(body);
+    const diff = /^intended-difference:\s*(.*)$/.exec(body);
     if (m) argVariants.push((m[1] ?? '').trim().split(/\s+/).filter((x) => x.length > 0));
+    else if (diff) intendedDifference = (diff[1] ?? '').trim();
     else if (!description && body.trim()) description = body.trim();
   }
-  return { description, argVariants };
+  return intendedDifference === undefined
+    ? { description, argVariants }
+    : { description, argVariants, intendedDifference };
 }
 
 /** Variants for a file: honour `# args:` headers, else plain run plus one per `@ID`. */
@@ -157,8 +172,17 @@ export function corpusCases(dir = CORPUS_DIR): ConfigCase[] {
   for (const p of listFiles(dir)) {
     if (!p.endsWith('.conf')) continue;
     const text = readFileSync(p, 'utf8');
-    const { description } = corpusHeader(text);
-    for (const args of variantsFor(text, true)) out.push({ id: caseId('corpus', basename(p), args), origin: 'corpus', path: p, args, description });
+    const { description, intendedDifference } = corpusHeader(text);
+    for (const args of variantsFor(text, true)) {
+      out.push({
+        id: caseId('corpus', basename(p), args),
+        origin: 'corpus',
+        path: p,
+        args,
+        description,
+        ...(intendedDifference === undefined ? {} : { intendedDifference }),
+      });
+    }
   }
   return out;
 }
@@ -377,7 +401,13 @@ export function runOurs(lab: NetnsLab, c: ConfigCase, timeoutMs = TIMEOUT_MS): P
 
 export async function runCase(lab: NetnsLab, c: ConfigCase, timeoutMs = TIMEOUT_MS): Promise<CaseResult> {
   const [ka, ours] = await Promise.all([runKeepalived(lab, c, timeoutMs), runOurs(lab, c, timeoutMs)]);
-  return { c, ka, ours, ...compareResults(ka, ours) };
+  const verdict = compareResults(ka, ours);
+  if (c.intendedDifference !== undefined) {
+    // Pinned divergence: keepalived 2.2.7 rejects, keepalived-ts accepts.
+    const agree = ka.code !== 0 && !ka.timedOut && ours.code === 0;
+    return { c, ka, ours, agree, exactAgree: agree };
+  }
+  return { c, ka, ours, ...verdict };
 }
 
 /**

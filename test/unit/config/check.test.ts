@@ -323,3 +323,17 @@ test('checkers keep their written order, FILE_CHECK included', () => {
   );
   assert.deepEqual(checkers(p).map((c) => c.type), ['TCP_CHECK', 'FILE_CHECK', 'PING_CHECK']);
 });
+
+test('hex strings ending in byte ff are refused, as keepalived read_hex_str does', () => {
+  const p = withChecks('  UDP_CHECK {\n   payload ff\n  }\n  UDP_CHECK {\n   payload ff00\n   require_reply fx ff\n  }');
+  assert.deepEqual(errors(p), [
+    'Invalid hex string for UDP_CHECK payload',
+    'Invalid hex string for UDP_CHECK reply',
+  ]);
+  assert.equal(checker(p, 'UDP_CHECK', 1).payloadHex, 'ff00');
+});
+
+test('an unsplittable misc_path or regex line crashes keepalived 2.2.7; we stop too', () => {
+  assert.equal(withChecks('  MISC_CHECK {\n   misc_path "/bin/true x\n  }').exitCode, 139);
+  assert.equal(withChecks('  HTTP_GET {\n   url {\n    path /\n    regex "abc\n   }\n  }').exitCode, 139);
+});

@@ -106,6 +106,16 @@ test('fwmark services ignore the protocol and clear real server ports for DR', (
   ]);
 });
 
+test('virtual_server fwmark 0 is a service without fwmark for keepalived', () => {
+  const p = parseText(
+    'virtual_server fwmark 0 {\n protocol TCP\n persistence_timeout 30\n lb_algo rr\n lb_kind NAT\n' +
+      ' real_server 10.0.0.2 80 {\n }\n}\n',
+  );
+  assert.equal(p.exitCode, 0, 'no "protocol specified for fwmark" warning');
+  assert.equal(onlyVs(p).protocol, 'tcp');
+  assert.equal(notices(p).length, 1);
+});
+
 test('quorum is clamped to the total weight and hysteresis below the quorum (unsigned)', () => {
   const p = parseText(service(' quorum 5\n hysteresis 7\n real_server 10.0.0.2 80 {\n  weight 2\n }'));
   assert.equal(onlyVs(p).quorum, 2);
@@ -211,6 +221,16 @@ test('virtual_server_group errors use keepalived messages and severities', () =>
     'Invalid virtual server group IP address 1.2.3 /port/80 - skipping',
     'virtual server group EMPTY has no entries - removing',
   ]);
+});
+
+test('virtual_server_group: a range text with a colon anywhere is IPv6 for keepalived', () => {
+  const p = parseText('virtual_server_group G {\n 10.1.0.0-::1 80\n 10.0.0.1 80\n}\n');
+  assert.deepEqual(errors(p), ['Invalid virtual server group IP address 10.1.0.0-::1 /port/80 - skipping']);
+});
+
+test('an invalid virtual_server whose block cannot be skipped crashes keepalived; we stop too', () => {
+  const p = parseText('virtual_server 10.0.0.300 80\n protocol TCP\n}\n');
+  assert.equal(p.exitCode, 139);
 });
 
 test('a virtual_server group naming no group is dropped with a log line only', () => {
