@@ -12,8 +12,8 @@
  * Both programs run in the same throw-away network namespace (see netns_lab.ts)
  * that contains every interface named anywhere in the corpus.
  *
- * Environment: KATS_SAMPLES_DIR (default /work/shared/corpus/keepalived-samples),
- * KATS_SEEDS_DIR (default /work/shared/seeds), KATS_OURS_BIN (default <repo>/bin/keepalived-ts),
+ * Environment: KATS_SAMPLES_DIR (default <repo>/../shared/corpus/keepalived-samples),
+ * KATS_SEEDS_DIR (default <repo>/../shared/seeds), KATS_OURS_BIN (default <repo>/bin/keepalived-ts),
  * KATS_KEEPALIVED_BIN (default: keepalived from PATH or /usr/sbin).
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -47,8 +47,10 @@ export function repoRoot(): string {
 
 export const ROOT = repoRoot();
 export const CORPUS_DIR = join(ROOT, 'test', 'compat', 'config', 'corpus');
-export const SAMPLES_DIR = process.env['KATS_SAMPLES_DIR'] ?? '/work/shared/corpus/keepalived-samples';
-export const SEEDS_DIR = process.env['KATS_SEEDS_DIR'] ?? '/work/shared/seeds';
+/** The project's shared/ folder sits beside the repository (also in CI's clean clone). */
+export const SHARED_DIR = process.env['KATS_SHARED_DIR'] ?? join(ROOT, '..', 'shared');
+export const SAMPLES_DIR = process.env['KATS_SAMPLES_DIR'] ?? join(SHARED_DIR, 'corpus', 'keepalived-samples');
+export const SEEDS_DIR = process.env['KATS_SEEDS_DIR'] ?? join(SHARED_DIR, 'seeds');
 export const OURS_BIN = process.env['KATS_OURS_BIN'] ?? join(ROOT, 'bin', 'keepalived-ts');
 
 export function keepalivedBinary(): string | undefined {

@@ -1,8 +1,8 @@
 /**
  * Differential acceptance test: `keepalived-ts -t` must exit 0 exactly when the real
  * `keepalived -t` (2.2.7) exits 0, for every config in
- *   (a) /work/shared/corpus/keepalived-samples/*        (read in place),
- *   (b) configs extracted from the articles in /work/shared/seeds/*.txt (temp files),
+ *   (a) ../shared/corpus/keepalived-samples/*           (read in place),
+ *   (b) configs extracted from the articles in ../shared/seeds/*.txt (temp files),
  *   (c) test/compat/config/corpus/*.conf                (our own corpus).
  * Samples with `@ID` lines are also run with `-i ID`; corpus files honour `# args:`.
  * Both programs run in the same network namespace (netns_lab.ts) with a 10 s timeout.
