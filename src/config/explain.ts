@@ -40,6 +40,8 @@ export interface ExplainInstance {
   readonly version: VrrpVersion;
   readonly family: 4 | 6;
   readonly wantState: 'MASTER' | 'BACKUP';
+  /** `state` as written in the configuration. */
+  readonly stateWritten: 'MASTER' | 'BACKUP' | undefined;
   /** Priority as configured after keepalived's derivation (255 = address owner). */
   readonly basePriority: number;
   /** `nopreempt` was written in the configuration (even if keepalived then cleared it). */
@@ -124,7 +126,7 @@ export function findPitfalls(instances: readonly ExplainInstance[]): Finding[] {
   for (const i of instances) {
     const members = groups.get(groupKey(i)) ?? [];
     const peers = members.filter((m) => m !== i && m.source !== i.source);
-    if (i.nopreemptWritten && i.wantState === 'MASTER') {
+    if (i.nopreemptWritten && i.stateWritten === 'MASTER') {
       out.push({
         instance: i,
         code: 'nopreempt_with_state_master',
@@ -133,7 +135,7 @@ export function findPitfalls(instances: readonly ExplainInstance[]): Finding[] {
           'MASTER instance, so this node will preempt. Use state BACKUP on every node with nopreempt.',
       });
     }
-    if (i.wantState === 'MASTER' && i.basePriority < 255) {
+    if (i.stateWritten === 'MASTER' && i.basePriority < 255) {
       out.push({
         instance: i,
         code: 'state_master_not_owner',
@@ -278,7 +280,7 @@ function describeInstance(i: ExplainInstance, members: readonly ExplainInstance[
       ? '255 (address owner: becomes MASTER at once, immune to track weights)'
       : `${i.basePriority} base; effective ${lowest === undefined ? 'FAULT' : lowest}..${healthy} with track weights`;
   lines.push(`  priority            ${prio}`);
-  lines.push(`  state at start      ${i.wantState}${i.nopreempt ? ', nopreempt' : ''}` +
+  lines.push(`  wanted state        ${i.wantState}${i.nopreempt ? ', nopreempt' : ''}` +
     (i.preemptDelayUs > 0 ? `, preempt_delay ${s(i.preemptDelayUs)}` : ''));
   const adverUs = i.advertIntervalCs * CENTISECOND_US;
   const skew = skewTimeUs(timerInputs(i, healthy || i.basePriority));
@@ -292,6 +294,12 @@ function describeInstance(i: ExplainInstance, members: readonly ExplainInstance[
       const p = healthyPriority(m) || m.basePriority;
       lines.push(`    ${m.source.padEnd(24)} ${m.name.padEnd(16)} priority ${String(p).padStart(3)}  Master_Down ${s(masterDownIntervalUs(timerInputs(m, p)))}`);
     }
+  }
+  if (members.length <= 1 && i.tracks.some((t) => t.weight !== 0)) {
+    lines.push(
+      "  peers               unknown: give explain the peers' files too, to check that the " +
+        'track weights can move the master',
+    );
   }
   lines.push('  failover budget:');
   lines.push(...failoverBudget(i, members).map((l) => `    ${l}`));

@@ -39,6 +39,7 @@ export function toExplainInstance(
     version: i.version,
     family: i.family,
     wantState: i.wantState,
+    stateWritten: i.stateWritten,
     basePriority: i.basePriority,
     nopreemptWritten: i.nopreemptWritten,
     nopreempt: i.nopreempt,
@@ -48,7 +49,7 @@ export function toExplainInstance(
     unicastPeers: i.unicastPeers.map((p) => p.address),
     unicastSrcIp: i.isUnicast ? i.sourceAddress?.address : undefined,
     strict: i.strictMode,
-    authType: i.authentication?.type,
+    authType: i.authTypeWritten,
     vips: i.virtualIpAddresses.map((v) => `${v.address}/${v.prefixLength}`),
     tracks: [
       ...tracks('interface', i.trackInterfaces),

@@ -651,6 +651,8 @@ function buildInstance(
     accept: s.accept,
     strictMode: s.strict,
     authentication: s.authentication,
+    authTypeWritten: d.authType,
+    stateWritten: d.wantState,
     garpMasterDelayUs: d.garpMasterDelayUs ?? g.vrrpGarpMasterDelayUs,
     garpMasterRepeat: d.garpMasterRepeat ?? g.vrrpGarpMasterRepeat,
     garpMasterRefreshUs: d.garpMasterRefreshUs ?? g.vrrpGarpMasterRefreshUs,

@@ -143,6 +143,8 @@ export interface VrrpInstance {
   readonly at: SourceLocation;
   /** `state` after derivation (no state: MASTER iff priority 255). */
   readonly wantState: WantState;
+  /** `state` as written (undefined: none), even when keepalived then overrode it. */
+  readonly stateWritten: WantState | undefined;
   /** `interface`; undefined only for unicast instances with unicast_src_ip. */
   readonly interfaceName: string | undefined;
   /** `virtual_router_id`. */
@@ -205,6 +207,8 @@ export interface VrrpInstance {
   readonly strictMode: boolean;
   /** `authentication` (VRRPv2 only; dropped under strict mode). */
   readonly authentication: VrrpAuthentication | undefined;
+  /** `auth_type` as written, even when keepalived then ignored it (explain's pitfalls). */
+  readonly authTypeWritten: 'PASS' | 'AH' | undefined;
   /** `garp_master_delay` (default global vrrp_garp_master_delay, 5 s). */
   readonly garpMasterDelayUs: number;
   /** `garp_master_repeat` (default 5). */

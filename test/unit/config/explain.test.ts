@@ -18,6 +18,7 @@ function instance(over: Partial<ExplainInstance>): ExplainInstance {
     version: 2,
     family: 4,
     wantState: 'BACKUP',
+    stateWritten: undefined,
     basePriority: 100,
     nopreemptWritten: false,
     nopreempt: false,
@@ -71,7 +72,7 @@ test('findPitfalls() flags a track weight smaller than the gap to the best peer'
 
 test('findPitfalls() flags nopreempt with state MASTER, unicast without src, strict + auth, IPv6 first VIP', () => {
   const codes = (i: ExplainInstance) => findPitfalls([i]).map((f) => f.code);
-  assert.ok(codes(instance({ wantState: 'MASTER', nopreemptWritten: true })).includes('nopreempt_with_state_master'));
+  assert.ok(codes(instance({ stateWritten: 'MASTER', nopreemptWritten: true })).includes('nopreempt_with_state_master'));
   assert.ok(codes(instance({ unicastPeers: ['192.0.2.2'] })).includes('unicast_without_src_ip'));
   assert.ok(!codes(instance({ unicastPeers: ['192.0.2.2'], unicastSrcIp: '192.0.2.1' })).includes('unicast_without_src_ip'));
   assert.ok(codes(instance({ strict: true, authType: 'PASS' })).includes('strict_with_authentication'));
@@ -95,4 +96,44 @@ test('explainInstances() prints timers and the failover budget with keepalived n
   assert.match(text, /Master_Down\s+3\.414062 s/);
   assert.match(text, /master dies \(no more adverts\): lb2\.conf VI_1 \(priority 100\) takes over after at most 3\.609375 s/);
   assert.match(text, /master stops cleanly \(priority 0 advert\): takeover after Skew_Time, 0\.609375 s/);
+});
+
+test('explainConfigs() finds the pitfalls in a parsed configuration', async () => {
+  const { parseConfig } = await import('../../../src/config/parse.js');
+  const { explainConfigs } = await import('../../../src/config/explain_model.js');
+  const { MemoryFileSource, SeededRandom } = await import('../../fakes/memory_file_source.js');
+  const { createFakeHostFacts } = await import('../../fakes/fake_host_facts.js');
+  const text = `global_defs {
+  vrrp_strict
+}
+vrrp_instance VI_1 {
+  state MASTER
+  nopreempt
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  authentication {
+    auth_type PASS
+    auth_pass secret
+  }
+  unicast_peer {
+    10.0.0.2
+  }
+  virtual_ipaddress {
+    10.0.0.100/24
+  }
+}
+`;
+  const r = parseConfig('/etc/keepalived/keepalived.conf', new MemoryFileSource({ '/etc/keepalived/keepalived.conf': text }), {
+    host: createFakeHostFacts(),
+    random: new SeededRandom(1),
+    configId: 'vm',
+    env: {},
+  });
+  assert.ok(r.config !== undefined);
+  const report = explainConfigs([{ label: 'lb1.conf', config: r.config }]);
+  assert.match(report, /\[nopreempt_with_state_master\]/);
+  assert.match(report, /\[strict_with_authentication\]/);
+  assert.match(report, /\[unicast_without_src_ip\]/);
+  assert.match(report, /\[state_master_not_owner\]/);
 });
