@@ -88,3 +88,11 @@ test('keepalived-ts --signum and -v behave like keepalived', () => {
   assert.equal(run(['--signum=JSON']).stdout.trim(), '36');
   assert.match(run(['-v']).stdout, /keepalived-ts v\S+ \(compatible with Keepalived v2\.2\.7\)/);
 });
+
+test('keepalived-ts -d -l dumps the resolved model to the log and says the daemon is not there yet', () => {
+  const r = run(['-d', '-l', '-f', conf('d.conf', GOOD)]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: Configuration:$/m);
+  assert.match(r.stderr, /routerId = "test1"/);
+  assert.match(r.stderr, /not implemented yet/);
+});
