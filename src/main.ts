@@ -23,6 +23,21 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (err: unknown) {
+    // A bug of ours, never a property of the input (the config front end returns
+    // diagnostics for every input). Say so plainly; the stack only on request.
+    const detail = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`keepalived-ts: internal error: ${detail} (please report it)\n`);
+    if (process.env['KEEPALIVED_TS_DEBUG'] !== undefined && err instanceof Error) {
+      process.stderr.write(`${err.stack ?? ''}\n`);
+    }
+    return 70; // EX_SOFTWARE
+  }
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   const parsed = parseCommandLine(argv);
   if (!parsed.ok) {
     process.stderr.write(`keepalived-ts: ${parsed.message}\n${USAGE}`);
