@@ -106,10 +106,14 @@ export function splitQuotedEscaped(src: string): SplitResult {
     if (i >= src.length) break;
     let word = '';
     let quote = '';
+    // keepalived-compat: alloc_strvec_quoted_escaped() only fails when it has to scan
+    // quoted text for a closing quote and finds none; a line that ends right after an
+    // opening quote or an escape inside quotes just ends the word.
+    let scannedInQuote = false;
     for (;;) {
       const c = src[i];
       if (c === undefined) {
-        if (quote !== '') return { ok: false, code: 'unmatched_quote', quote };
+        if (quote !== '' && scannedInQuote) return { ok: false, code: 'unmatched_quote', quote };
         break;
       }
       if (c === '\\') {
@@ -117,12 +121,17 @@ export function splitQuotedEscaped(src: string): SplitResult {
         const e = readEscape(src, i + 1);
         word += e.ch;
         i = e.next;
+        scannedInQuote = false;
       } else if (quote !== '') {
         if (c === quote) quote = '';
-        else word += c;
+        else {
+          word += c;
+          scannedInQuote = true;
+        }
         i++;
       } else if (c === '"' || c === "'") {
         quote = c;
+        scannedInQuote = false;
         i++;
       } else if (WHITE.includes(c)) {
         break;
@@ -195,7 +204,7 @@ export function readScriptCommand(
   // keepalived-compat: a notify keyword without a command makes keepalived exit
   // (null_strvec() on the re-split line).
   const text = line[index] ?? ctx.word(line, index);
-  const argv = splitCommand(ctx, text);
+  const argv = splitCommandText(ctx, text);
   if (argv === undefined || argv.length === 0) {
     ctx.notice('script_unparsable', `Unable to parse script '${text}' - ignoring`);
     return undefined;
@@ -227,30 +236,21 @@ function splitRaw(
   ctx: ParseContext<ConfigDraft>,
   words: readonly string[],
 ): readonly string[] | undefined {
-  const raw = ctx.raw !== '' ? ctx.raw : words.join(' ');
-  const r = splitQuotedEscaped(raw);
-  if (r.ok) return r.words;
-  if (r.code === 'unmatched_quote') {
-    ctx.report(
-      'unmatched_quote',
-      'unmatched_quote',
-      `String '${raw}': missing terminating ${r.quote}`,
-    );
-  } else {
-    ctx.notice('missing_escape', `Missing escape char at end: '${raw}'`);
-  }
-  return undefined;
+  return splitCommandText(ctx, ctx.raw !== '' ? ctx.raw : words.join(' '));
 }
 
-function splitCommand(ctx: ParseContext<ConfigDraft>, text: string): readonly string[] | undefined {
+/**
+ * Splits a command line with keepalived's script quoting and escapes; reports an
+ * unterminated quote (or a dangling escape) as keepalived does and gives undefined.
+ */
+export function splitCommandText(
+  ctx: ParseContext<ConfigDraft>,
+  text: string,
+): readonly string[] | undefined {
   const r = splitQuotedEscaped(text);
   if (r.ok) return r.words;
   if (r.code === 'unmatched_quote') {
-    ctx.report(
-      'unmatched_quote',
-      'unmatched_quote',
-      `String '${text}': missing terminating ${r.quote}`,
-    );
+    ctx.report('unmatched_quote', 'unmatched_quote', `String '${text}': missing terminating ${r.quote}`);
   } else {
     ctx.notice('missing_escape', `Missing escape char at end: '${text}'`);
   }

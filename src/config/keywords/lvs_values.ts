@@ -5,7 +5,7 @@
 import type { ConfigDraft } from '../draft.js';
 import { ConfigAbort, type ParseContext } from '../parse_context.js';
 import { checkTrueFalse, readTimerUs, readUnsigned } from '../values.js';
-import { splitQuotedEscaped } from '../script.js';
+import { splitCommandText } from '../script.js';
 import type { RawKeyword } from '../model/lvs.js';
 
 export type Ctx = ParseContext<ConfigDraft>;
@@ -93,22 +93,7 @@ export function cString(s: string | undefined): string {
  */
 export function splitLineOrCrash(ctx: Ctx, words: readonly string[]): readonly string[] {
   const raw = ctx.raw !== '' ? ctx.raw : words.join(' ');
-  const r = splitQuotedEscaped(raw);
-  if (r.ok) return r.words;
-  // keepalived only complains when text follows the unmatched quote: a quote that ends the
-  // line just ends the last word.
-  if (r.code === 'unmatched_quote' && raw.endsWith(r.quote)) {
-    const trimmed = splitQuotedEscaped(raw.slice(0, -1));
-    if (trimmed.ok) return trimmed.words;
-  }
-  if (r.code === 'unmatched_quote') {
-    ctx.report(
-      'unmatched_quote',
-      'unmatched_quote',
-      `String '${raw}': missing terminating ${r.quote}`,
-    );
-  } else {
-    ctx.notice('missing_escape', `Missing escape char at end: '${raw}'`);
-  }
+  const split = splitCommandText(ctx, raw);
+  if (split !== undefined) return split;
   return crashLikeKeepalived(ctx, `'${words[0] ?? ''}' line cannot be split into words`);
 }
