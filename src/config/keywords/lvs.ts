@@ -29,11 +29,10 @@ import {
   IPVS_WEIGHT_LIMIT,
   keepRaw,
   readFlag,
-  readTimerOr,
   readUnsignedOr,
   UINT_MAX,
   US_PER_S,
-  type Ctx, type Handler } from './lvs_values.js';
+  inheritedTimingKeywords, type Ctx, type Handler } from './lvs_values.js';
 import { virtualServerOptionKeywords } from './lvs_virtual_server.js';
 import { readNotifyScript } from './lvs_notify.js';
 
@@ -490,51 +489,12 @@ const realServerOptionKeywords: readonly K[] = [
       if (b !== undefined) rs.alpha = b;
     }),
   },
-  {
-    name: 'retry',
-    handler: onRs((rs, words, ctx) => {
-      const r = readUnsignedOr(ctx, words, { min: 1, max: UINT_MAX }, (t) =>
-        `retry value invalid - ${t}`,
-      );
-      if (r !== undefined) rs.retry = r;
-    }),
-  },
-  {
-    name: 'delay_before_retry',
-    handler: onRs((rs, words, ctx) => {
-      const us = readTimerOr(ctx, words, { minUs: 0, maxUs: 0 }, (t) =>
-        `real server delay_before_retry '${t}' invalid - ignoring`,
-      );
-      if (us !== undefined) rs.delayBeforeRetryUs = us;
-    }),
-  },
-  {
-    name: 'warmup',
-    handler: onRs((rs, words, ctx) => {
-      const us = readTimerOr(ctx, words, { minUs: 0, maxUs: 0 }, (t) =>
-        `real server warmup '${t}' invalid - ignoring`,
-      );
-      if (us !== undefined) rs.warmupUs = us;
-    }),
-  },
-  {
-    name: 'connect_timeout',
-    handler: onRs((rs, words, ctx) => {
-      const us = readTimerOr(ctx, words, { minUs: 1, maxUs: UINT_MAX }, (t) =>
-        `real server connect_timeout ${t} invalid - ignoring`,
-      );
-      if (us !== undefined) rs.connectTimeoutUs = us;
-    }),
-  },
-  {
-    name: 'delay_loop',
-    handler: onRs((rs, words, ctx) => {
-      const us = readTimerOr(ctx, words, { minUs: 1, maxUs: 0 }, (t) =>
-        `real server delay_loop '${t}' invalid - ignoring`,
-      );
-      if (us !== undefined) rs.delayLoopUs = us;
-    }),
-  },
+  ...inheritedTimingKeywords(onRs, {
+    delayBeforeRetry: (t) => `real server delay_before_retry '${t}' invalid - ignoring`,
+    warmup: (t) => `real server warmup '${t}' invalid - ignoring`,
+    connectTimeout: (t) => `real server connect_timeout ${t} invalid - ignoring`,
+    delayLoop: (t) => `real server delay_loop '${t}' invalid - ignoring`,
+  }),
   {
     name: 'smtp_alert',
     handler: onRs((rs, words, ctx) => {

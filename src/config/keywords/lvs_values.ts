@@ -97,3 +97,61 @@ export function splitLineOrCrash(ctx: Ctx, words: readonly string[]): readonly s
   if (split !== undefined) return split;
   return crashLikeKeepalived(ctx, `'${words[0] ?? ''}' line cannot be split into words`);
 }
+
+/** The check timing a virtual server passes down to its real servers and checkers. */
+export interface InheritedTiming {
+  retry?: number | undefined;
+  delayBeforeRetryUs?: number | undefined;
+  warmupUs?: number | undefined;
+  connectTimeoutUs?: number | undefined;
+  delayLoopUs?: number | undefined;
+}
+
+/**
+ * retry, delay_before_retry, warmup, connect_timeout and delay_loop, the same at
+ * virtual-server and real-server level (check_parser.c); only the complaints are worded
+ * differently, so each level passes its own.
+ */
+export function inheritedTimingKeywords<T extends InheritedTiming>(
+  on: (apply: (target: T, words: readonly string[], ctx: Ctx) => void) => Handler,
+  messages: {
+    readonly delayBeforeRetry: (text: string) => string;
+    readonly warmup: (text: string) => string;
+    readonly connectTimeout: (text: string) => string;
+    readonly delayLoop: (text: string) => string;
+  },
+): { readonly name: string; readonly handler: Handler }[] {
+  const timer = (
+    name: string,
+    range: { readonly minUs: number; readonly maxUs: number },
+    message: (text: string) => string,
+    set: (target: T, us: number) => void,
+  ) => ({
+    name,
+    handler: on((target, words, ctx) => {
+      const us = readTimerOr(ctx, words, range, message);
+      if (us !== undefined) set(target, us);
+    }),
+  });
+  return [
+    {
+      name: 'retry',
+      handler: on((target, words, ctx) => {
+        const r = readUnsignedOr(ctx, words, { min: 1, max: UINT_MAX }, (t) => `retry value invalid - ${t}`);
+        if (r !== undefined) target.retry = r;
+      }),
+    },
+    timer('delay_before_retry', { minUs: 0, maxUs: 0 }, messages.delayBeforeRetry, (t, us) => {
+      t.delayBeforeRetryUs = us;
+    }),
+    timer('warmup', { minUs: 0, maxUs: 0 }, messages.warmup, (t, us) => {
+      t.warmupUs = us;
+    }),
+    timer('connect_timeout', { minUs: 1, maxUs: UINT_MAX }, messages.connectTimeout, (t, us) => {
+      t.connectTimeoutUs = us;
+    }),
+    timer('delay_loop', { minUs: 1, maxUs: 0 }, messages.delayLoop, (t, us) => {
+      t.delayLoopUs = us;
+    }),
+  ];
+}

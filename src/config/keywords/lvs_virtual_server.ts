@@ -19,10 +19,9 @@ import {
   IPVS_WEIGHT_LIMIT,
   keepRaw,
   readFlag,
-  readTimerOr,
   readUnsignedOr,
   UINT_MAX,
-  type Ctx, type Handler } from './lvs_values.js';
+  inheritedTimingKeywords, type Ctx, type Handler } from './lvs_values.js';
 import { readNotifyScript } from './lvs_notify.js';
 
 type K = Keyword<ConfigDraft>;
@@ -183,53 +182,12 @@ function vsgName(vs: VirtualServerDraft): string | undefined {
   return vs.key.kind === 'group' ? vs.key.group : undefined;
 }
 
-const timingKeywords: readonly K[] = [
-  {
-    name: 'retry',
-    handler: onVs((vs, words, ctx) => {
-      const r = readUnsignedOr(ctx, words, { min: 1, max: UINT_MAX }, (t) =>
-        `retry value invalid - ${t}`,
-      );
-      if (r !== undefined) vs.retry = r;
-    }),
-  },
-  {
-    name: 'delay_before_retry',
-    handler: onVs((vs, words, ctx) => {
-      const us = readTimerOr(ctx, words, { minUs: 0, maxUs: 0 }, (t) =>
-        `virtual server delay before retry '${t}' invalid - ignoring`,
-      );
-      if (us !== undefined) vs.delayBeforeRetryUs = us;
-    }),
-  },
-  {
-    name: 'warmup',
-    handler: onVs((vs, words, ctx) => {
-      const us = readTimerOr(ctx, words, { minUs: 0, maxUs: 0 }, (t) =>
-        `virtual server warmup '${t}' invalid - ignoring`,
-      );
-      if (us !== undefined) vs.warmupUs = us;
-    }),
-  },
-  {
-    name: 'connect_timeout',
-    handler: onVs((vs, words, ctx) => {
-      const us = readTimerOr(ctx, words, { minUs: 1, maxUs: UINT_MAX }, (t) =>
-        `virtual server connect_timeout ${t} invalid - ignoring`,
-      );
-      if (us !== undefined) vs.connectTimeoutUs = us;
-    }),
-  },
-  {
-    name: 'delay_loop',
-    handler: onVs((vs, words, ctx) => {
-      const us = readTimerOr(ctx, words, { minUs: 1, maxUs: 0 }, (t) =>
-        `virtual server delay loop '${t}' invalid - ignoring`,
-      );
-      if (us !== undefined) vs.delayLoopUs = us;
-    }),
-  },
-];
+const timingKeywords: readonly K[] = inheritedTimingKeywords(onVs, {
+  delayBeforeRetry: (t) => `virtual server delay before retry '${t}' invalid - ignoring`,
+  warmup: (t) => `virtual server warmup '${t}' invalid - ignoring`,
+  connectTimeout: (t) => `virtual server connect_timeout ${t} invalid - ignoring`,
+  delayLoop: (t) => `virtual server delay loop '${t}' invalid - ignoring`,
+});
 
 const flagKeywords: readonly K[] = [
   'hashed', 'ops', 'flag-1', 'flag-2', 'flag-3', 'sh-port', 'sh-fallback', 'mh-port', 'mh-fallback',
