@@ -1,0 +1,519 @@
+/**
+ * The VRRP instance state machine (RFC 3768 §6, RFC 5798 §6.4), as keepalived 2.2.7 runs it
+ * (vrrp.c: vrrp_state_backup, vrrp_state_master_rx, vrrp_state_master_tx,
+ * vrrp_state_leave_master, vrrp_state_leave_fault; vrrp_scheduler.c).
+ *
+ * Pure: `step(state, event, nowUs)` returns the next state and the actions the shell must
+ * carry out, in order. Timers are deadlines held in the state (µs on the caller's
+ * monotonic clock); the shell wakes at `nextDeadlineUs(state)` and feeds `timer_fired`.
+ * Packet validation (checksums, auth, VRID, TTL, …) happens before: this machine only sees
+ * adverts that keepalived would process.
+ *
+ * Not here yet: sync groups, the two-owner conflict, reload.
+ */
+import { compareIp, parseIp } from '../lib/ip.js';
+import {
+  CENTISECOND_US,
+  masterDownIntervalUs,
+  skewTimeUs,
+  type VrrpVersion,
+} from './timers.js';
+
+export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
+
+/** Why a transition happened: a log field and a metric label. */
+export type TransitionReason =
+  | 'startup'
+  | 'address_owner'
+  | 'master_down_timeout'
+  | 'priority_zero_received'
+  | 'higher_priority_advert'
+  | 'fault'
+  | 'fault_cleared'
+  | 'shutdown';
+
+/** What the machine needs from the configuration (a narrow view of VrrpInstance). */
+export interface InstanceParams {
+  readonly name: string;
+  readonly version: VrrpVersion;
+  /** Configured priority; 255 is the address owner. */
+  readonly basePriority: number;
+  /** `advert_int` in centiseconds. */
+  readonly advertIntervalCs: number;
+  readonly downTimerAdverts: number;
+  readonly nopreempt: boolean;
+  readonly preemptDelayUs: number;
+  /** Our advert source address (the peers compare it on equal priority). */
+  readonly primaryAddress: string;
+  readonly interfaceName: string;
+  /** Shown in the GARP log line. */
+  readonly firstVip: string | undefined;
+  readonly garpMasterDelayUs: number;
+  readonly garpMasterRepeat: number;
+  readonly garpMasterRefreshUs: number;
+  readonly garpMasterRefreshRepeat: number;
+  readonly garpLowerPrioDelayUs: number;
+  readonly garpLowerPrioRepeat: number;
+  readonly lowerPrioNoAdvert: boolean;
+  readonly higherPrioSendAdvert: boolean;
+}
+
+export interface InstanceState {
+  readonly params: InstanceParams;
+  readonly state: VrrpState;
+  /** From the trackers (vrrp/track.ts); equals basePriority without trackers. */
+  readonly effectivePriority: number;
+  /** A tracker holds the instance in FAULT. */
+  readonly isFaulted: boolean;
+  /** RFC 5798 §6.1 Master_Adver_Interval: learnt from adverts in v3. */
+  readonly masterAdverIntervalCs: number;
+  readonly masterDownDeadlineUs: number | undefined;
+  readonly adverDeadlineUs: number | undefined;
+  /** The delayed second GARP burst after becoming master (garp_master_delay). */
+  readonly garpDelayedDeadlineUs: number | undefined;
+  readonly garpDelayedRepeat: number;
+  readonly garpRefreshDeadlineUs: number | undefined;
+  /** preempt_delay: lower-priority adverts are accepted until this time. */
+  readonly preemptUntilUs: number | undefined;
+  /** Source of the last advert we accepted (or discarded) as backup. */
+  readonly masterAddress: string | undefined;
+  /**
+   * Another router's MASTER adverts were heard while we were MASTER. When we are the only
+   * master again, we send GARP at once (keepalived-ts: keepalived leaves clients on the
+   * stale ARP entry until its next refresh).
+   */
+  readonly heardOtherMaster: boolean;
+}
+
+/** An advert that passed validation, reduced to what the state machine reads. */
+export interface ReceivedAdvert {
+  readonly priority: number;
+  readonly sourceAddress: string;
+  /** Max Adver Int carried by the advert, in centiseconds (v2: seconds × 100). */
+  readonly advertIntervalCs: number;
+}
+
+export type VrrpEvent =
+  | { readonly kind: 'startup' }
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'advert_received'; readonly advert: ReceivedAdvert }
+  | { readonly kind: 'timer_fired' }
+  | { readonly kind: 'priority_changed'; readonly effectivePriority: number }
+  | { readonly kind: 'fault_changed'; readonly isFaulted: boolean };
+
+export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'MASTER_RX_LOWER_PRI';
+
+export type Action =
+  | { readonly kind: 'send_advert'; readonly priority: number }
+  | { readonly kind: 'add_vips' }
+  | { readonly kind: 'remove_vips' }
+  | { readonly kind: 'send_garp'; readonly count: number }
+  | { readonly kind: 'notify'; readonly state: NotifyState; readonly priority: number }
+  | {
+      readonly kind: 'transition';
+      readonly from: VrrpState;
+      readonly to: VrrpState;
+      readonly reason: TransitionReason;
+    }
+  /** keepalived's log text; `detail` lines are printed only with -D (--log-detail). */
+  | { readonly kind: 'log'; readonly level: 'info' | 'detail'; readonly text: string };
+
+export interface Transition {
+  readonly state: InstanceState;
+  readonly actions: readonly Action[];
+}
+
+export function initialState(params: InstanceParams, effectivePriority = params.basePriority): InstanceState {
+  return {
+    params,
+    state: 'INIT',
+    effectivePriority,
+    isFaulted: false,
+    masterAdverIntervalCs: params.advertIntervalCs,
+    masterDownDeadlineUs: undefined,
+    adverDeadlineUs: undefined,
+    garpDelayedDeadlineUs: undefined,
+    garpDelayedRepeat: 0,
+    garpRefreshDeadlineUs: undefined,
+    preemptUntilUs: undefined,
+    masterAddress: undefined,
+    heardOtherMaster: false,
+  };
+}
+
+/** The earliest deadline the shell must wake for, if any. */
+export function nextDeadlineUs(s: InstanceState): number | undefined {
+  const all = [s.masterDownDeadlineUs, s.adverDeadlineUs, s.garpDelayedDeadlineUs, s.garpRefreshDeadlineUs];
+  let min: number | undefined;
+  for (const d of all) if (d !== undefined && (min === undefined || d < min)) min = d;
+  return min;
+}
+
+/** Master_Down_Interval for our own effective priority and the learnt interval. */
+export function masterDownUs(s: InstanceState): number {
+  return masterDownIntervalUs({
+    version: s.params.version,
+    priority: s.effectivePriority,
+    masterAdverIntervalCs: s.masterAdverIntervalCs,
+    downTimerAdverts: s.params.downTimerAdverts,
+  });
+}
+
+function skewUs(s: InstanceState): number {
+  return skewTimeUs({
+    version: s.params.version,
+    priority: s.effectivePriority,
+    masterAdverIntervalCs: s.masterAdverIntervalCs,
+  });
+}
+
+function adverUs(s: InstanceState): number {
+  return s.params.advertIntervalCs * CENTISECOND_US;
+}
+
+const log = (text: string): Action => ({ kind: 'log', level: 'info', text });
+const detail = (text: string): Action => ({ kind: 'log', level: 'detail', text });
+
+/** Numeric comparison of two addresses (keepalived's vrrp_saddr_cmp): <0, 0, >0. */
+function compareAddress(a: string, b: string): number {
+  const x = parseIp(a);
+  const y = parseIp(b);
+  if (x === undefined || y === undefined) return 0;
+  return compareIp(x, y);
+}
+
+export function step(s: InstanceState, e: VrrpEvent, nowUs: number): Transition {
+  switch (e.kind) {
+    case 'startup':
+      return onStartup(s, nowUs);
+    case 'shutdown':
+      return onShutdown(s);
+    case 'advert_received':
+      if (s.state === 'BACKUP') return onAdvertAsBackup(s, e.advert, nowUs);
+      if (s.state === 'MASTER') return onAdvertAsMaster(s, e.advert, nowUs);
+      return { state: s, actions: [] };
+    case 'timer_fired':
+      return onTimer(s, nowUs);
+    case 'priority_changed':
+      return onPriorityChanged(s, e.effectivePriority);
+    case 'fault_changed':
+      return onFaultChanged(s, e.isFaulted, nowUs);
+  }
+}
+
+/**
+ * keepalived start-up: every instance first removes stale VIPs; an address owner (255)
+ * becomes MASTER at once, everyone else enters BACKUP (init) and waits a full
+ * Master_Down_Interval (keepalived-behaviour.md §0.1–0.2).
+ */
+function onStartup(s: InstanceState, nowUs: number): Transition {
+  const name = s.params.name;
+  const actions: Action[] = [log(`(${name}) removing VIPs.`), { kind: 'remove_vips' }];
+  if (s.isFaulted) {
+    actions.push(log(`(${name}) Entering FAULT STATE (init)`));
+    const next = { ...s, state: 'FAULT' as const };
+    actions.push(transition(s, 'FAULT', 'startup'), { kind: 'notify', state: 'FAULT', priority: s.effectivePriority });
+    return { state: next, actions };
+  }
+  if (s.params.basePriority === 255) {
+    return becomeMaster({ ...s, state: 'INIT' }, nowUs, 'address_owner', actions);
+  }
+  actions.push(log(`(${name}) Entering BACKUP STATE (init)`));
+  const backup: InstanceState = { ...s, state: 'BACKUP' };
+  actions.push(transition(s, 'BACKUP', 'startup'), { kind: 'notify', state: 'BACKUP', priority: s.effectivePriority });
+  return { state: { ...backup, masterDownDeadlineUs: nowUs + masterDownUs(backup) }, actions };
+}
+
+function transition(s: InstanceState, to: VrrpState, reason: TransitionReason): Action {
+  return { kind: 'transition', from: s.state, to, reason };
+}
+
+/**
+ * vrrp_state_master_tx + vrrp_state_become_master: advert first (so the old master drops
+ * its VIPs before our GARPs), the log line, VIPs, the GARP burst, the delayed burst and
+ * the refresh timer, then the notifies.
+ */
+function becomeMaster(
+  s: InstanceState,
+  nowUs: number,
+  reason: TransitionReason,
+  prefix: Action[] = [],
+): Transition {
+  const p = s.params;
+  const actions: Action[] = [...prefix, { kind: 'send_advert', priority: s.effectivePriority }];
+  actions.push(log(`(${p.name}) Entering MASTER STATE`));
+  if (p.version === 3 && s.masterAdverIntervalCs !== p.advertIntervalCs) {
+    actions.push(
+      detail(
+        `(${p.name}) changing advert interval from ${s.masterAdverIntervalCs * 10}ms to locally configured ${p.advertIntervalCs * 10}ms`,
+      ),
+    );
+  }
+  actions.push(log(`(${p.name}) setting VIPs.`), { kind: 'add_vips' });
+  actions.push(...garpBurst(s, p.garpMasterRepeat));
+  actions.push(transition(s, 'MASTER', reason));
+  actions.push({ kind: 'notify', state: 'MASTER', priority: s.effectivePriority });
+  const next: InstanceState = {
+    ...s,
+    state: 'MASTER',
+    masterAdverIntervalCs: p.advertIntervalCs,
+    masterDownDeadlineUs: undefined,
+    adverDeadlineUs: nowUs + adverUs(s),
+    garpDelayedDeadlineUs: p.garpMasterDelayUs > 0 ? nowUs + p.garpMasterDelayUs : undefined,
+    garpDelayedRepeat: p.garpMasterRepeat,
+    garpRefreshDeadlineUs: p.garpMasterRefreshUs > 0 ? nowUs + p.garpMasterRefreshUs : undefined,
+    preemptUntilUs: undefined,
+    heardOtherMaster: false,
+  };
+  return { state: next, actions };
+}
+
+function garpBurst(s: InstanceState, count: number): Action[] {
+  if (count <= 0) return [];
+  const p = s.params;
+  const what = p.firstVip ?? 'its VIPs';
+  return [
+    log(`(${p.name}) Sending/queueing gratuitous ARPs on ${p.interfaceName} for ${what}`),
+    { kind: 'send_garp', count },
+  ];
+}
+
+/**
+ * vrrp_state_leave_master: to BACKUP (higher priority seen) or FAULT; the notifies follow
+ * and the down timer restarts.
+ */
+function leaveMaster(
+  s: InstanceState,
+  to: 'BACKUP' | 'FAULT',
+  nowUs: number,
+  reason: TransitionReason,
+  extra: Partial<InstanceState> = {},
+): Transition {
+  const p = s.params;
+  const actions: Action[] = [];
+  if (to === 'BACKUP') actions.push(log(`(${p.name}) Entering BACKUP STATE`));
+  else {
+    actions.push(log(`(${p.name}) Entering FAULT STATE`));
+    // A master going to FAULT tells the others to take over at once (priority 0).
+    actions.push({ kind: 'send_advert', priority: 0 });
+  }
+  actions.push(log(`(${p.name}) removing VIPs.`), { kind: 'remove_vips' });
+  actions.push(transition(s, to, reason), { kind: 'notify', state: to, priority: s.effectivePriority });
+  const next: InstanceState = {
+    ...s,
+    ...extra,
+    state: to,
+    adverDeadlineUs: undefined,
+    garpDelayedDeadlineUs: undefined,
+    garpRefreshDeadlineUs: undefined,
+    preemptUntilUs: undefined,
+    heardOtherMaster: false,
+  };
+  const withTimer: InstanceState =
+    to === 'BACKUP' ? { ...next, masterDownDeadlineUs: nowUs + masterDownUs(next) } : { ...next, masterDownDeadlineUs: undefined };
+  return { state: withTimer, actions };
+}
+
+/** vrrp_state_backup. */
+function onAdvertAsBackup(s: InstanceState, a: ReceivedAdvert, nowUs: number): Transition {
+  const p = s.params;
+  if (a.priority === 0) {
+    // RFC 5798 §6.4.2: the master is leaving; take over after Skew_Time only.
+    return {
+      state: { ...s, masterDownDeadlineUs: nowUs + skewUs(s) },
+      actions: [detail(`(${p.name}) Backup received priority 0 advertisement`)],
+    };
+  }
+  const preemptDelayRunning =
+    p.preemptDelayUs > 0 && (s.preemptUntilUs === undefined || s.preemptUntilUs > nowUs);
+  if (p.nopreempt || a.priority >= s.effectivePriority || preemptDelayRunning) {
+    const actions: Action[] = [];
+    let next: InstanceState = { ...s, masterAddress: a.sourceAddress };
+    if (p.version === 3 && a.advertIntervalCs !== s.masterAdverIntervalCs) {
+      // RFC 5798 §6.4.2: Master_Adver_Interval follows the master's advert.
+      actions.push(
+        detail(
+          `(${p.name}) advertisement interval updated from ${s.masterAdverIntervalCs * 10}ms to ${a.advertIntervalCs * 10}ms by master`,
+        ),
+      );
+      next = { ...next, masterAdverIntervalCs: a.advertIntervalCs };
+    }
+    if (p.preemptDelayUs > 0) {
+      if (a.priority >= s.effectivePriority) {
+        if (next.preemptUntilUs !== undefined) actions.push(detail(`(${p.name}) stop preempt delay`));
+        next = { ...next, preemptUntilUs: undefined };
+      } else if (next.preemptUntilUs === undefined) {
+        actions.push(detail(`(${p.name}) start preempt delay (${formatDelay(p.preemptDelayUs)})`));
+        next = { ...next, preemptUntilUs: nowUs + p.preemptDelayUs };
+      }
+    }
+    return { state: { ...next, masterDownDeadlineUs: nowUs + masterDownUs(next) }, actions };
+  }
+  // keepalived-compat: a lower-priority advert does not reset the down timer; the backup
+  // takes over when it expires (preemption is not immediate, keepalived-behaviour.md §0.4).
+  return {
+    state: { ...s, masterAddress: a.sourceAddress },
+    actions: [
+      log(`(${p.name}) received lower priority (${a.priority}) advert from ${a.sourceAddress} - discarding`),
+    ],
+  };
+}
+
+function formatDelay(us: number): string {
+  return `${Math.floor(us / 1_000_000)}.${String(us % 1_000_000).padStart(6, '0')}`;
+}
+
+/** vrrp_state_master_rx. */
+function onAdvertAsMaster(s: InstanceState, a: ReceivedAdvert, nowUs: number): Transition {
+  const p = s.params;
+  const cmp = compareAddress(a.sourceAddress, p.primaryAddress);
+  const ours = s.effectivePriority;
+  const actions: Action[] = [];
+  const higher = a.priority > ours || (a.priority === ours && cmp > 0);
+  if (a.priority === 0 || (p.higherPrioSendAdvert && higher)) {
+    actions.push({ kind: 'send_advert', priority: ours });
+    if (a.priority === 0) {
+      actions.push(detail(`(${p.name}) Master received priority 0 message`));
+      return { state: s, actions };
+    }
+  }
+  if (a.priority === ours && cmp === 0) {
+    actions.push(
+      log(`(${p.name}) WARNING - equal priority advert received from remote host with our IP address.`),
+    );
+  }
+  if (a.priority < ours || (a.priority === ours && cmp < 0)) {
+    return onLowerPriorityAsMaster(s, a, actions);
+  }
+  if (!higher) return { state: s, actions };
+  actions.push(
+    log(
+      a.priority > ours
+        ? `(${p.name}) Master received advert from ${a.sourceAddress} with higher priority ${a.priority}, ours ${ours}`
+        : `(${p.name}) Master received advert from ${a.sourceAddress} with same priority ${a.priority} but higher IP address than ours`,
+    ),
+  );
+  const learnt = p.version === 3 ? a.advertIntervalCs : s.masterAdverIntervalCs;
+  const left = leaveMaster(s, 'BACKUP', nowUs, 'higher_priority_advert', {
+    masterAdverIntervalCs: learnt,
+    masterAddress: a.sourceAddress,
+  });
+  return { state: left.state, actions: [...actions, ...left.actions] };
+}
+
+/**
+ * A lower-priority master exists (a healed partition, or a backup that lost our adverts):
+ * re-advertise (unless lower_prio_no_advert) and refresh the ARP caches.
+ */
+function onLowerPriorityAsMaster(s: InstanceState, a: ReceivedAdvert, prior: Action[]): Transition {
+  const p = s.params;
+  const actions = [...prior];
+  actions.push(
+    log(
+      `(${p.name}) Received advert from ${a.sourceAddress} with lower priority ${a.priority}, ours ${s.effectivePriority}` +
+        (p.lowerPrioNoAdvert ? '' : ', forcing new election'),
+    ),
+  );
+  if (!p.lowerPrioNoAdvert) actions.push({ kind: 'send_advert', priority: s.effectivePriority });
+  // keepalived-ts: the GARP burst is sent even when garp_lower_prio_repeat is 0 (strict
+  // mode), because clients may hold the other master's MAC until their ARP entry expires.
+  actions.push(...garpBurst(s, Math.max(1, p.garpLowerPrioRepeat)));
+  actions.push({ kind: 'notify', state: 'MASTER_RX_LOWER_PRI', priority: s.effectivePriority });
+  return { state: { ...s, heardOtherMaster: true }, actions };
+}
+
+function onTimer(s: InstanceState, nowUs: number): Transition {
+  let cur = s;
+  const actions: Action[] = [];
+  if (cur.state === 'BACKUP' && cur.masterDownDeadlineUs !== undefined && cur.masterDownDeadlineUs <= nowUs) {
+    actions.push(detail(`(${cur.params.name}) Receive advertisement timeout`));
+    const r = becomeMaster(cur, nowUs, 'master_down_timeout');
+    cur = r.state;
+    actions.push(...r.actions);
+    return { state: cur, actions };
+  }
+  if (cur.state !== 'MASTER') return { state: cur, actions };
+  if (cur.adverDeadlineUs !== undefined && cur.adverDeadlineUs <= nowUs) {
+    actions.push({ kind: 'send_advert', priority: cur.effectivePriority });
+    cur = { ...cur, adverDeadlineUs: nowUs + adverUs(cur) };
+  }
+  if (cur.garpDelayedDeadlineUs !== undefined && cur.garpDelayedDeadlineUs <= nowUs) {
+    actions.push(...garpBurst(cur, cur.garpDelayedRepeat));
+    cur = { ...cur, garpDelayedDeadlineUs: undefined };
+  }
+  if (cur.garpRefreshDeadlineUs !== undefined && cur.garpRefreshDeadlineUs <= nowUs) {
+    actions.push(...garpBurst(cur, cur.params.garpMasterRefreshRepeat));
+    cur = { ...cur, garpRefreshDeadlineUs: nowUs + cur.params.garpMasterRefreshUs };
+  }
+  return { state: cur, actions };
+}
+
+/** keepalived stop: a master sends priority 0 and removes its VIPs; everyone notifies STOP. */
+function onShutdown(s: InstanceState): Transition {
+  const p = s.params;
+  const actions: Action[] = [];
+  if (s.state === 'MASTER') {
+    actions.push({ kind: 'send_advert', priority: 0 }, detail(`(${p.name}) sent 0 priority`));
+    actions.push(log(`(${p.name}) removing VIPs.`), { kind: 'remove_vips' });
+  }
+  actions.push(transition(s, 'STOP', 'shutdown'), { kind: 'notify', state: 'STOP', priority: s.effectivePriority });
+  return {
+    state: {
+      ...s,
+      state: 'STOP',
+      masterDownDeadlineUs: undefined,
+      adverDeadlineUs: undefined,
+      garpDelayedDeadlineUs: undefined,
+      garpRefreshDeadlineUs: undefined,
+    },
+    actions,
+  };
+}
+
+/**
+ * A tracker moved the effective priority. keepalived does not re-arm a running down timer
+ * (the new skew applies from the next advert) and a master advertises the new priority
+ * with its next advert; an address owner is immune to weights.
+ */
+function onPriorityChanged(s: InstanceState, priority: number): Transition {
+  if (priority === s.effectivePriority || s.params.basePriority === 255) return { state: s, actions: [] };
+  return {
+    state: { ...s, effectivePriority: priority },
+    actions: [log(`(${s.params.name}) Changing effective priority from ${s.effectivePriority} to ${priority}`)],
+  };
+}
+
+/** vrrp_state_leave_fault / entering FAULT from a tracker. */
+function onFaultChanged(s: InstanceState, isFaulted: boolean, nowUs: number): Transition {
+  if (isFaulted === s.isFaulted) return { state: s, actions: [] };
+  const p = s.params;
+  const flagged: InstanceState = { ...s, isFaulted };
+  if (isFaulted) {
+    if (s.state === 'MASTER') return leaveMaster(flagged, 'FAULT', nowUs, 'fault');
+    if (s.state === 'STOP' || s.state === 'FAULT') return { state: flagged, actions: [] };
+    return {
+      state: { ...flagged, state: 'FAULT', masterDownDeadlineUs: undefined, preemptUntilUs: undefined },
+      actions: [
+        log(`(${p.name}) Entering FAULT STATE`),
+        transition(s, 'FAULT', 'fault'),
+        { kind: 'notify', state: 'FAULT', priority: s.effectivePriority },
+      ],
+    };
+  }
+  if (s.state !== 'FAULT') return { state: flagged, actions: [] };
+  // Leaving FAULT: BACKUP with the full Master_Down_Interval, on the configured interval.
+  const backup: InstanceState = {
+    ...flagged,
+    state: 'BACKUP',
+    masterAdverIntervalCs: p.advertIntervalCs,
+    preemptUntilUs: undefined,
+  };
+  return {
+    state: { ...backup, masterDownDeadlineUs: nowUs + masterDownUs(backup) },
+    actions: [
+      log(`(${p.name}) Entering BACKUP STATE`),
+      transition(s, 'BACKUP', 'fault_cleared'),
+      { kind: 'notify', state: 'BACKUP', priority: s.effectivePriority },
+    ],
+  };
+}
