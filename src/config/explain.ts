@@ -13,6 +13,7 @@ import {
   type VrrpVersion,
 } from '../vrrp/timers.js';
 import { isIpv6LinkLocal, parseIp } from '../lib/ip.js';
+import { effectivePriority as trackEffectivePriority, type TrackedObject } from '../vrrp/track.js';
 
 export interface ExplainTrack {
   readonly kind: 'interface' | 'script' | 'file' | 'process' | 'bfd';
@@ -92,28 +93,34 @@ function groupKey(i: ExplainInstance): string {
 }
 
 /**
- * Contribution of one tracker to the effective priority (keepalived-behaviour.md §1c):
- * a positive weight counts while the object is up, a negative one while it is down;
- * `reverse` negates the contribution.
+ * The tracker with its status for vrrp/track.ts. A track_file has no up/down: healthy
+ * is value 0 (adds nothing), failed is value 1 (value × weight is added; weight 0: FAULT).
  */
-function trackContribution(t: ExplainTrack, isUp: boolean): number {
-  const base = t.weight > 0 ? (isUp ? t.weight : 0) : isUp ? 0 : t.weight;
-  return t.reverse ? -base : base;
+function trackedObject(t: ExplainTrack, isUp: boolean): TrackedObject {
+  const common = { name: t.name, weight: t.weight, reverse: t.reverse };
+  switch (t.kind) {
+    case 'interface':
+    case 'bfd':
+      return { ...common, kind: t.kind, isUp };
+    case 'process':
+      return { ...common, kind: 'process', hasQuorum: isUp };
+    case 'script':
+      return { ...common, kind: 'script', result: isUp ? 'good' : 'bad' };
+    case 'file':
+      return { ...common, kind: 'file', value: isUp ? 0 : 1 };
+  }
 }
 
-/** Effective priority with the given trackers failed (others up); undefined = FAULT. */
+/**
+ * Effective priority with the given trackers failed (others up); undefined = FAULT.
+ * The rules live in vrrp/track.ts (one copy of each policy).
+ */
 export function effectivePriority(i: ExplainInstance, failed: ReadonlySet<ExplainTrack>): number | undefined {
-  if (i.basePriority === 255) return 255;
-  let p = i.basePriority;
-  for (const t of i.tracks) {
-    const isUp = !failed.has(t);
-    if (t.weight === 0) {
-      if (t.reverse ? isUp : !isUp) return undefined;
-      continue;
-    }
-    p += trackContribution(t, isUp);
-  }
-  return Math.min(254, Math.max(1, p));
+  const verdict = trackEffectivePriority({
+    basePriority: i.basePriority,
+    tracks: i.tracks.map((t) => trackedObject(t, !failed.has(t))),
+  });
+  return verdict.isFault ? undefined : verdict.effectivePriority;
 }
 
 function healthyPriority(i: ExplainInstance): number {
