@@ -450,6 +450,7 @@ function onTimer(s: InstanceState, nowUs: number): Transition {
 
 /** keepalived stop: a master sends priority 0 and removes its VIPs; everyone notifies STOP. */
 function onShutdown(s: InstanceState): Transition {
+  if (s.state === 'STOP') return { state: s, actions: [] };
   const p = s.params;
   const actions: Action[] = [];
   if (s.state === 'MASTER') {

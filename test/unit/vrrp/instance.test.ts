@@ -204,6 +204,8 @@ test('shutdown of a MASTER sends priority 0, removes VIPs and notifies STOP', ()
   assert.equal(t.state.state, 'STOP');
   assert.deepEqual(kinds(t.actions).filter((k) => k !== 'log'), ['send_advert', 'remove_vips', 'transition', 'notify']);
   assert.equal(nextDeadlineUs(t.state), undefined);
+  // A second stop does nothing (no STOP→STOP transition).
+  assert.deepEqual(step(t.state, { kind: 'shutdown' }, 6).actions, []);
 });
 
 /**

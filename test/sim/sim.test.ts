@@ -1,0 +1,230 @@
+/**
+ * The deterministic simulator in CI: thousands of random scenarios, hand-written ones for
+ * the classic failovers, and canaries proving that the checkers can fail.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareIp, parseIp } from '../../src/lib/ip.js';
+import type { InstanceParams } from '../../src/vrrp/instance.js';
+import type { ClusterOp } from './cluster.js';
+import { checkGarpOnMaster, checkTransitions, SimViolation } from './invariants.js';
+import { PERFECT_LINK } from './network.js';
+import { Prng } from './prng.js';
+import { replayCommand, runScenario, runSeed, buildCluster } from './runner.js';
+import { baseParams, generateScenario, type Scenario, type TimedOp } from './scenario.js';
+
+const RANDOM_RUNS = 10_000;
+
+test(`sim: ${RANDOM_RUNS} random scenarios keep every invariant`, () => {
+  let convergedChecks = 0;
+  let crashChecks = 0;
+  for (let seed = 1; seed <= RANDOM_RUNS; seed++) {
+    const r = runSeed(seed);
+    if (r.violation !== undefined) {
+      assert.fail(`seed=${seed}: ${r.violation.message}\nreplay: ${replayCommand(seed)}`);
+    }
+    convergedChecks += r.convergedChecks;
+    crashChecks += r.crashChecks;
+  }
+  // The runs must actually reach the checked states, or they prove nothing.
+  assert.ok(convergedChecks > RANDOM_RUNS * 100, `only ${convergedChecks} convergence checks`);
+  assert.ok(crashChecks > RANDOM_RUNS / 10, `only ${crashChecks} master crashes checked`);
+});
+
+test('sim: a seed replays bit for bit', () => {
+  const a = runSeed(4242);
+  const b = runSeed(4242);
+  assert.equal(a.events, b.events);
+  assert.deepEqual(
+    a.cluster.nodes.map((n) => [n.s?.state, n.garps]),
+    b.cluster.nodes.map((n) => [n.s?.state, n.garps]),
+  );
+  assert.deepEqual(generateScenario(4242), generateScenario(4242));
+});
+
+test('sim: the PRNG is deterministic and roughly uniform', () => {
+  const a = new Prng(7);
+  const b = new Prng(7);
+  const xs = Array.from({ length: 1000 }, () => a.float());
+  assert.deepEqual(xs, Array.from({ length: 1000 }, () => b.float()));
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  assert.ok(mean > 0.45 && mean < 0.55, `mean ${mean}`);
+  assert.ok(xs.every((x) => x >= 0 && x < 1));
+});
+
+// --- hand-written scenarios -------------------------------------------------------------
+
+const DELAY_US = 100;
+
+function node(name: string, basePriority: number, primaryAddress: string, over: Partial<InstanceParams> = {}): InstanceParams {
+  return baseParams({ name, version: 2, basePriority, primaryAddress, advertIntervalCs: 100, ...over });
+}
+
+function scenario(params: InstanceParams[], ops: TimedOp[], durationUs: number): Scenario {
+  const starts: TimedOp[] = params.map((_, i) => ({ atUs: 0, op: { kind: 'start', node: i } }));
+  return { seed: 0, params, calmLink: PERFECT_LINK, lossyLink: PERFECT_LINK, ops: [...starts, ...ops], durationUs };
+}
+
+/** Runs a scenario with the checker on, recording when each node entered MASTER. */
+function run(s: Scenario): { masterAt: Map<number, number[]>; final: (string | undefined)[] } {
+  const masterAt = new Map<number, number[]>();
+  const { cluster } = buildCluster(s);
+  cluster.observe({
+    beforeEvent: () => undefined,
+    afterEvent: (c, _ev, r) => {
+      if (r !== undefined && r.before.state !== 'MASTER' && r.after.state === 'MASTER') {
+        masterAt.set(r.node, [...(masterAt.get(r.node) ?? []), c.nowUs]);
+      }
+    },
+  });
+  cluster.runUntil(s.durationUs);
+  return { masterAt, final: cluster.nodes.map((n) => n.s?.state) };
+}
+
+const at = (atUs: number, op: ClusterOp): TimedOp => ({ atUs, op });
+const lastMaster = (m: Map<number, number[]>, n: number): number => (m.get(n) ?? []).at(-1) ?? -1;
+
+test('sim: the master crashes; the best backup takes over after its Master_Down_Interval', () => {
+  const s = scenario(
+    [node('A', 150, '10.0.0.1'), node('B', 100, '10.0.0.2'), node('C', 50, '10.0.0.3')],
+    [at(10_000_000, { kind: 'crash', node: 'master' })],
+    30_000_000,
+  );
+  const r = run(s);
+  assert.equal(lastMaster(r.masterAt, 0), 3_414_062, 'A wins the start-up election (prio 150: 3.414 s)');
+  // B's down timer was last reset by A's advert sent at 9.414062 s (+100 µs): 3.609375 s later.
+  assert.equal(lastMaster(r.masterAt, 1), 9_414_062 + DELAY_US + 3_609_375);
+  assert.deepEqual(r.final, [undefined, 'MASTER', 'BACKUP']);
+});
+
+test('sim: a graceful stop (priority 0) hands over after Skew_Time only', () => {
+  const s = scenario(
+    [node('A', 150, '10.0.0.1'), node('B', 100, '10.0.0.2')],
+    [at(10_000_000, { kind: 'stop', node: 0 })],
+    20_000_000,
+  );
+  const r = run(s);
+  // Observed on keepalived: 0.61 s for priority 100.
+  assert.equal(lastMaster(r.masterAt, 1), 10_000_000 + DELAY_US + 609_375);
+  assert.deepEqual(r.final, ['STOP', 'MASTER']);
+});
+
+test('sim: a partition makes two masters; healing leaves the higher priority', () => {
+  const s = scenario(
+    [node('A', 150, '10.0.0.1'), node('B', 100, '10.0.0.2'), node('C', 120, '10.0.0.3')],
+    [at(10_000_000, { kind: 'partition', groups: [0, 1, 1] }), at(20_000_000, { kind: 'heal' })],
+    30_000_000,
+  );
+  const r = run(s);
+  assert.ok(lastMaster(r.masterAt, 2) > 10_000_000, 'C becomes master on its side of the cut');
+  assert.deepEqual(r.final, ['MASTER', 'BACKUP', 'BACKUP']);
+});
+
+test('sim: a tracker drops the master priority; the backup preempts when its down timer expires', () => {
+  const s = scenario(
+    [node('A', 150, '10.0.0.1'), node('B', 100, '10.0.0.2')],
+    [at(10_000_000, { kind: 'set_priority', node: 0, priority: 50 })],
+    20_000_000,
+  );
+  const r = run(s);
+  // A's next advert (10.414062 s) carries 50; B discards it; B's timer was last reset at 9.414162 s.
+  assert.equal(lastMaster(r.masterAt, 1), 9_414_062 + DELAY_US + 3_609_375);
+  assert.deepEqual(r.final, ['BACKUP', 'MASTER']);
+});
+
+test('sim: a tracker fault on the master sends priority 0; the backup takes over after its skew', () => {
+  const s = scenario(
+    [node('A', 150, '10.0.0.1'), node('B', 100, '10.0.0.2')],
+    [at(10_000_000, { kind: 'set_fault', node: 0, faulted: true })],
+    20_000_000,
+  );
+  const r = run(s);
+  assert.equal(lastMaster(r.masterAt, 1), 10_000_000 + DELAY_US + 609_375);
+  assert.deepEqual(r.final, ['FAULT', 'MASTER']);
+});
+
+test('sim: equal priorities started together are decided by the numerically higher address', () => {
+  // 10.0.0.10 > 10.0.0.9 numerically (not as strings).
+  const s = scenario([node('A', 100, '10.0.0.10'), node('B', 100, '10.0.0.9')], [], 20_000_000);
+  const r = run(s);
+  assert.deepEqual(r.final, ['MASTER', 'BACKUP']);
+  const v3 = scenario(
+    [node('A', 100, '10.0.0.9', { version: 3 }), node('B', 100, '10.0.0.10', { version: 3 })],
+    [],
+    20_000_000,
+  );
+  assert.deepEqual(run(v3).final, ['BACKUP', 'MASTER']);
+});
+
+test('sim: an address owner (255) takes over at once on start', () => {
+  const s = scenario(
+    [node('A', 255, '10.0.0.1'), node('B', 200, '10.0.0.2')],
+    [at(5_000_000, { kind: 'crash', node: 0 }), at(15_000_000, { kind: 'start', node: 0 })],
+    25_000_000,
+  );
+  const r = run(s);
+  assert.deepEqual(r.masterAt.get(0), [0, 15_000_000]);
+  assert.deepEqual(r.final, ['MASTER', 'BACKUP']);
+});
+
+/** Lowest priority, ties to the lower address: the node that never wins an election. */
+function worstNode(params: readonly InstanceParams[]): number {
+  let worst = 0;
+  params.forEach((p, i) => {
+    const w = params[worst];
+    if (w === undefined) return;
+    const d = p.basePriority - w.basePriority;
+    const cmp = compareIp(parseIp(p.primaryAddress)!, parseIp(w.primaryAddress)!);
+    if (d < 0 || (d === 0 && cmp < 0)) worst = i;
+  });
+  return worst;
+}
+
+// --- canaries: a checker that cannot fail proves nothing ---------------------------------
+
+test('sim canary: a node deaf to the segment (while it claims to be connected) is caught', () => {
+  // The deaf node is a lowest-priority one: it never hears the master, so it takes over
+  // after its down timer and stays MASTER beside the real one.
+  const missed: number[] = [];
+  for (let seed = 1; seed <= 50; seed++) {
+    const s = generateScenario(seed);
+    const deafNode = worstNode(s.params);
+    if (runScenario(s, { deafNode }).violation === undefined) missed.push(seed);
+  }
+  assert.deepEqual(missed, [], 'the deaf node went unnoticed');
+});
+
+test('sim canary: a fabricated second master is caught', () => {
+  const s = scenario([node('A', 150, '10.0.0.1'), node('B', 100, '10.0.0.2')], [], 30_000_000);
+  const { cluster } = buildCluster(s);
+  cluster.runUntil(10_000_000);
+  const b = cluster.nodes[1];
+  assert.ok(b?.s !== undefined);
+  // B believes it is master but its state machine never sends (no deadlines): two masters.
+  b.s = { ...b.s, state: 'MASTER', masterDownDeadlineUs: undefined, adverDeadlineUs: undefined };
+  b.hasVips = true;
+  assert.throws(
+    () => cluster.runUntil(30_000_000),
+    (e: unknown) => e instanceof SimViolation && (e.invariant === 1 || e.invariant === 6),
+  );
+});
+
+test('sim canary: fabricated step records without GARP or transition are caught', () => {
+  const s = scenario([node('A', 150, '10.0.0.1')], [], 5_000_000);
+  const { cluster } = buildCluster(s);
+  cluster.runUntil(5_000_000);
+  const a = cluster.nodes[0]?.s;
+  assert.ok(a !== undefined && a.state === 'MASTER');
+  const before = { ...a, state: 'BACKUP' as const };
+  const record = { node: 0, event: { kind: 'timer_fired' as const }, before, after: a };
+  assert.throws(() => checkGarpOnMaster({ ...record, actions: [] }, 0), SimViolation);
+  assert.throws(() => checkTransitions({ ...record, actions: [] }, 0), SimViolation);
+  const wrong = { kind: 'transition' as const, from: 'FAULT' as const, to: 'MASTER' as const, reason: 'startup' as const };
+  assert.throws(() => checkTransitions({ ...record, actions: [wrong] }, 0), SimViolation);
+  // And VIPs on a backup.
+  const n = cluster.nodes[0];
+  assert.ok(n?.s !== undefined);
+  n.s = { ...n.s, state: 'BACKUP', adverDeadlineUs: undefined };
+  cluster.scheduleCheck(5_000_001);
+  assert.throws(() => cluster.runUntil(6_000_000), (e: unknown) => e instanceof SimViolation && e.invariant === 2);
+});
