@@ -9,7 +9,10 @@
  * Packet validation (checksums, auth, VRID, TTL, …) happens before: this machine only sees
  * adverts that keepalived would process.
  *
- * Not here yet: sync groups, the two-owner conflict, reload.
+ * Sync groups (vrrp/sync_group.ts) drive the members through `wantState`, the
+ * `syncHoldMaster` step option and the `sync*` transitions below.
+ *
+ * Not here yet: the two-owner conflict, reload.
  */
 import { compareIp, parseIp } from '../lib/ip.js';
 import {
@@ -30,7 +33,25 @@ export type TransitionReason =
   | 'higher_priority_advert'
   | 'fault'
   | 'fault_cleared'
-  | 'shutdown';
+  | 'shutdown'
+  /** A vrrp_sync_group moved this member along with another member. */
+  | 'sync_group';
+
+/**
+ * keepalived's `wantstate`: the state the instance would be in disregarding its sync group
+ * (a backup whose down timer expired wants MASTER even while its group holds it in BACKUP).
+ */
+export type WantState = 'BACKUP' | 'MASTER' | 'FAULT';
+
+/** Options for one step(); only sync groups use them. */
+export interface StepOptions {
+  /**
+   * The member's sync group cannot go MASTER (vrrp_sync_can_goto_master is false): a
+   * master-down timeout leaves the instance in BACKUP wanting MASTER, with the down timer
+   * re-armed, and an address owner starts in BACKUP instead of MASTER.
+   */
+  readonly syncHoldMaster?: boolean;
+}
 
 /** What the machine needs from the configuration (a narrow view of VrrpInstance). */
 export interface InstanceParams {
@@ -83,6 +104,8 @@ export interface InstanceState {
    * stale ARP entry until its next refresh).
    */
   readonly heardOtherMaster: boolean;
+  /** keepalived's wantstate (see WantState). */
+  readonly wantState: WantState;
 }
 
 /** An advert that passed validation, reduced to what the state machine reads. */
@@ -138,6 +161,7 @@ export function initialState(params: InstanceParams, effectivePriority = params.
     preemptUntilUs: undefined,
     masterAddress: undefined,
     heardOtherMaster: false,
+    wantState: params.basePriority === 255 ? 'MASTER' : 'BACKUP',
   };
 }
 
@@ -182,10 +206,11 @@ function compareAddress(a: string, b: string): number {
   return compareIp(x, y);
 }
 
-export function step(s: InstanceState, e: VrrpEvent, nowUs: number): Transition {
+export function step(s: InstanceState, e: VrrpEvent, nowUs: number, opts: StepOptions = {}): Transition {
+  const hold = opts.syncHoldMaster === true;
   switch (e.kind) {
     case 'startup':
-      return onStartup(s, nowUs);
+      return onStartup(s, nowUs, hold);
     case 'shutdown':
       return onShutdown(s);
     case 'advert_received':
@@ -193,7 +218,7 @@ export function step(s: InstanceState, e: VrrpEvent, nowUs: number): Transition 
       if (s.state === 'MASTER') return onAdvertAsMaster(s, e.advert, nowUs);
       return { state: s, actions: [] };
     case 'timer_fired':
-      return onTimer(s, nowUs);
+      return onTimer(s, nowUs, hold);
     case 'priority_changed':
       return onPriorityChanged(s, e.effectivePriority);
     case 'fault_changed':
@@ -206,20 +231,20 @@ export function step(s: InstanceState, e: VrrpEvent, nowUs: number): Transition 
  * becomes MASTER at once, everyone else enters BACKUP (init) and waits a full
  * Master_Down_Interval (keepalived-behaviour.md §0.1–0.2).
  */
-function onStartup(s: InstanceState, nowUs: number): Transition {
+function onStartup(s: InstanceState, nowUs: number, hold: boolean): Transition {
   const name = s.params.name;
   const actions: Action[] = [log(`(${name}) removing VIPs.`), { kind: 'remove_vips' }];
   if (s.isFaulted) {
     actions.push(log(`(${name}) Entering FAULT STATE (init)`));
-    const next = { ...s, state: 'FAULT' as const };
+    const next = { ...s, state: 'FAULT' as const, wantState: 'FAULT' as const };
     actions.push(transition(s, 'FAULT', 'startup'), { kind: 'notify', state: 'FAULT', priority: s.effectivePriority });
     return { state: next, actions };
   }
-  if (s.params.basePriority === 255) {
+  if (s.params.basePriority === 255 && !hold) {
     return becomeMaster({ ...s, state: 'INIT' }, nowUs, 'address_owner', actions);
   }
   actions.push(log(`(${name}) Entering BACKUP STATE (init)`));
-  const backup: InstanceState = { ...s, state: 'BACKUP' };
+  const backup: InstanceState = { ...s, state: 'BACKUP', wantState: 'BACKUP' };
   actions.push(transition(s, 'BACKUP', 'startup'), { kind: 'notify', state: 'BACKUP', priority: s.effectivePriority });
   return { state: { ...backup, masterDownDeadlineUs: nowUs + masterDownUs(backup) }, actions };
 }
@@ -264,6 +289,7 @@ function becomeMaster(
     garpRefreshDeadlineUs: p.garpMasterRefreshUs > 0 ? nowUs + p.garpMasterRefreshUs : undefined,
     preemptUntilUs: undefined,
     heardOtherMaster: false,
+    wantState: 'MASTER',
   };
   return { state: next, actions };
 }
@@ -303,6 +329,7 @@ function leaveMaster(
     ...s,
     ...extra,
     state: to,
+    wantState: to,
     adverDeadlineUs: undefined,
     garpDelayedDeadlineUs: undefined,
     garpRefreshDeadlineUs: undefined,
@@ -328,7 +355,8 @@ function onAdvertAsBackup(s: InstanceState, a: ReceivedAdvert, nowUs: number): T
     p.preemptDelayUs > 0 && (s.preemptUntilUs === undefined || s.preemptUntilUs > nowUs);
   if (p.nopreempt || a.priority >= s.effectivePriority || preemptDelayRunning) {
     const actions: Action[] = [];
-    let next: InstanceState = { ...s, masterAddress: a.sourceAddress };
+    // An accepted advert: we want BACKUP again, even if a sync group held us wanting MASTER.
+    let next: InstanceState = { ...s, masterAddress: a.sourceAddress, wantState: 'BACKUP' };
     if (p.version === 3 && a.advertIntervalCs !== s.masterAdverIntervalCs) {
       // RFC 5798 §6.4.2: Master_Adver_Interval follows the master's advert.
       actions.push(
@@ -422,11 +450,17 @@ function onLowerPriorityAsMaster(s: InstanceState, a: ReceivedAdvert, prior: Act
   return { state: { ...s, heardOtherMaster: true }, actions };
 }
 
-function onTimer(s: InstanceState, nowUs: number): Transition {
+function onTimer(s: InstanceState, nowUs: number, hold: boolean): Transition {
   let cur = s;
   const actions: Action[] = [];
   if (cur.state === 'BACKUP' && cur.masterDownDeadlineUs !== undefined && cur.masterDownDeadlineUs <= nowUs) {
     actions.push(detail(`(${cur.params.name}) Receive advertisement timeout`));
+    if (hold) {
+      // vrrp_state_goto_master with a sync group that cannot go MASTER: stay BACKUP,
+      // want MASTER, and wait another Master_Down_Interval for the other members.
+      const held: InstanceState = { ...cur, wantState: 'MASTER' };
+      return { state: { ...held, masterDownDeadlineUs: nowUs + masterDownUs(held) }, actions };
+    }
     const r = becomeMaster(cur, nowUs, 'master_down_timeout');
     cur = r.state;
     actions.push(...r.actions);
@@ -492,20 +526,31 @@ function onFaultChanged(s: InstanceState, isFaulted: boolean, nowUs: number): Tr
   if (isFaulted) {
     if (s.state === 'MASTER') return leaveMaster(flagged, 'FAULT', nowUs, 'fault');
     if (s.state === 'STOP' || s.state === 'FAULT') return { state: flagged, actions: [] };
-    return {
-      state: { ...flagged, state: 'FAULT', masterDownDeadlineUs: undefined, preemptUntilUs: undefined },
-      actions: [
-        log(`(${p.name}) Entering FAULT STATE`),
-        transition(s, 'FAULT', 'fault'),
-        { kind: 'notify', state: 'FAULT', priority: s.effectivePriority },
-      ],
-    };
+    return enterFaultFromBackup(flagged, 'fault');
   }
   if (s.state !== 'FAULT') return { state: flagged, actions: [] };
-  // Leaving FAULT: BACKUP with the full Master_Down_Interval, on the configured interval.
+  return leaveFaultToBackup(flagged, nowUs, 'fault_cleared');
+}
+
+/** BACKUP (or INIT) to FAULT: no VIPs to remove, no advert to send. */
+function enterFaultFromBackup(s: InstanceState, reason: TransitionReason): Transition {
+  return {
+    state: { ...s, state: 'FAULT', wantState: 'FAULT', masterDownDeadlineUs: undefined, preemptUntilUs: undefined },
+    actions: [
+      log(`(${s.params.name}) Entering FAULT STATE`),
+      transition(s, 'FAULT', reason),
+      { kind: 'notify', state: 'FAULT', priority: s.effectivePriority },
+    ],
+  };
+}
+
+/** vrrp_state_leave_fault to BACKUP: the full Master_Down_Interval, on the configured interval. */
+function leaveFaultToBackup(s: InstanceState, nowUs: number, reason: TransitionReason): Transition {
+  const p = s.params;
   const backup: InstanceState = {
-    ...flagged,
+    ...s,
     state: 'BACKUP',
+    wantState: 'BACKUP',
     masterAdverIntervalCs: p.advertIntervalCs,
     preemptUntilUs: undefined,
   };
@@ -513,8 +558,38 @@ function onFaultChanged(s: InstanceState, isFaulted: boolean, nowUs: number): Tr
     state: { ...backup, masterDownDeadlineUs: nowUs + masterDownUs(backup) },
     actions: [
       log(`(${p.name}) Entering BACKUP STATE`),
-      transition(s, 'BACKUP', 'fault_cleared'),
+      transition(s, 'BACKUP', reason),
       { kind: 'notify', state: 'BACKUP', priority: s.effectivePriority },
     ],
   };
+}
+
+/**
+ * Sync group: another member became MASTER and every member wants MASTER
+ * (vrrp_sync_master → vrrp_state_goto_master). No-op unless BACKUP.
+ */
+export function syncToMaster(s: InstanceState, nowUs: number): Transition {
+  if (s.state !== 'BACKUP') return { state: s, actions: [] };
+  return becomeMaster(s, nowUs, 'sync_group');
+}
+
+/**
+ * Sync group: another member left MASTER for BACKUP, or the group left FAULT
+ * (vrrp_sync_backup: vrrp_state_leave_master, or vrrp_state_leave_fault from FAULT).
+ */
+export function syncToBackup(s: InstanceState, nowUs: number): Transition {
+  if (s.state === 'MASTER') return leaveMaster(s, 'BACKUP', nowUs, 'sync_group');
+  if (s.state === 'FAULT' || s.state === 'INIT') return leaveFaultToBackup(s, nowUs, 'sync_group');
+  return { state: s, actions: [] };
+}
+
+/**
+ * Sync group: another member entered FAULT (vrrp_sync_fault). A master sends priority 0
+ * and removes its VIPs; a backup just enters FAULT. The member's own `isFaulted` is not
+ * set: it leaves FAULT when the group does.
+ */
+export function syncToFault(s: InstanceState, nowUs: number): Transition {
+  if (s.state === 'MASTER') return leaveMaster(s, 'FAULT', nowUs, 'sync_group');
+  if (s.state === 'BACKUP' || s.state === 'INIT') return enterFaultFromBackup(s, 'sync_group');
+  return { state: s, actions: [] };
 }

@@ -12,6 +12,7 @@ import { PERFECT_LINK } from './network.js';
 import { Prng } from './prng.js';
 import { replayCommand, runScenario, runSeed, buildCluster } from './runner.js';
 import { baseParams, generateScenario, type Scenario, type TimedOp } from './scenario.js';
+import { SyncCluster, type SyncOp } from './sync_cluster.js';
 
 const RANDOM_RUNS = 10_000;
 
@@ -227,4 +228,104 @@ test('sim canary: fabricated step records without GARP or transition are caught'
   n.s = { ...n.s, state: 'BACKUP', adverDeadlineUs: undefined };
   cluster.scheduleCheck(5_000_001);
   assert.throws(() => cluster.runUntil(6_000_000), (e: unknown) => e instanceof SimViolation && e.invariant === 2);
+});
+
+// --- vrrp_sync_group: two routers, each running a two-member group ------------------------
+
+test('sim: sync groups on two routers; a router\'s members are all MASTER or none, through faults and a stop', () => {
+  // R0: VI_1 100, VI_2 100; R1: VI_1 150, VI_2 50. No router is better for both VRIDs.
+  const c = new SyncCluster([
+    { address: '10.0.0.1', priorities: [100, 100] },
+    { address: '10.0.0.2', priorities: [150, 50] },
+  ]);
+  c.schedule(0, { kind: 'start', router: 0 });
+  c.schedule(0, { kind: 'start', router: 1 });
+  c.run(15_000_000);
+  // R1/VI_1 timed out first but was held (its VI_2 wanted BACKUP); R0's two members both
+  // timed out, so R0's group went MASTER; R1/VI_2 accepts R0's VI_2 adverts and stays BACKUP.
+  assert.deepEqual(c.masterRouters(), [0]);
+  assert.ok(c.log.some((l) => l.endsWith('R0 VRRP_Group(G) Syncing instances to MASTER state')));
+  assert.equal(c.routers[1]?.group?.members[0]?.wantState, 'MASTER', 'R1/VI_1 is held wanting MASTER');
+
+  // A fault on R0/VI_2 puts R0 in FAULT (priority 0 on both VRIDs): R1 takes both over.
+  c.schedule(20_000_000, { kind: 'fault', router: 0, member: 'VI_2', faulted: true });
+  c.run(25_000_000);
+  assert.deepEqual(c.masterRouters(), [1]);
+  assert.deepEqual(c.routers[0]?.group?.members.map((m) => m.state), ['FAULT', 'FAULT']);
+  assert.equal(c.routers[0]?.group?.state, 'FAULT');
+
+  // The fault clears: R0 returns as BACKUP and is held there (its VI_1 hears 150).
+  c.schedule(30_000_000, { kind: 'fault', router: 0, member: 'VI_2', faulted: false });
+  c.run(45_000_000);
+  assert.deepEqual(c.masterRouters(), [1]);
+  assert.equal(c.routers[0]?.group?.state, 'BACKUP');
+
+  // A graceful stop of R1: R0 takes both VRIDs.
+  c.schedule(50_000_000, { kind: 'stop', router: 1 });
+  c.run(60_000_000);
+  assert.deepEqual(c.masterRouters(), [0]);
+
+  // R1 restarts: R1/VI_1 (150) discards R0's lower VI_1 adverts and times out, but R1/VI_2
+  // (50) accepts R0's VI_2 adverts and wants BACKUP, so R1's group cannot go MASTER: R1/VI_1
+  // stays BACKUP wanting MASTER (keepalived prefers BACKUP to avoid thrashing).
+  c.schedule(65_000_000, { kind: 'start', router: 1 });
+  c.run(80_000_000);
+  assert.deepEqual(c.masterRouters(), [0]);
+  assert.deepEqual(c.routers[1]?.group?.members.map((m) => `${m.state}/${m.wantState}`), ['BACKUP/MASTER', 'BACKUP/BACKUP']);
+});
+
+test('sim: 300 random sync-group scenarios keep every router\'s group all MASTER or none, and converge', () => {
+  for (let seed = 1; seed <= 300; seed++) {
+    const rng = new Prng(seed);
+    const prio = () => rng.int(1, 254);
+    // Delivery jitter: with a perfectly symmetric segment, two routers that each prefer
+    // one VRID can demote and time out in lockstep for ever.
+    const c = new SyncCluster(
+      [
+        { address: '10.0.0.1', priorities: [prio(), prio()] },
+        { address: '10.0.0.2', priorities: [prio(), prio()] },
+      ],
+      { prng: rng.fork(), jitterUs: 5_000 },
+    );
+    c.schedule(rng.int(0, 2_000_000), { kind: 'start', router: 0 });
+    c.schedule(rng.int(0, 2_000_000), { kind: 'start', router: 1 });
+    let t = 5_000_000;
+    for (let i = 0; i < 8; i++) {
+      t += rng.int(100_000, 6_000_000);
+      const router = rng.int(0, 1);
+      const member = rng.pick(['VI_1', 'VI_2']);
+      const op: SyncOp = rng.pick<SyncOp>([
+        { kind: 'fault', router, member, faulted: rng.chance(0.5) },
+        { kind: 'priority', router, member, priority: prio() },
+        { kind: 'stop', router },
+        { kind: 'start', router },
+      ]);
+      c.schedule(t, op);
+    }
+    // Afterwards: both routers up and healthy, so exactly one group must end up MASTER.
+    for (const router of [0, 1]) {
+      c.schedule(t + 1, { kind: 'start', router });
+      for (const member of ['VI_1', 'VI_2']) c.schedule(t + 1, { kind: 'fault', router, member, faulted: false });
+    }
+    try {
+      c.run(t + 40_000_000);
+    } catch (e) {
+      assert.fail(`sync seed=${seed}: ${(e as Error).message}`);
+    }
+    assert.equal(c.masterRouters().length, 1, `sync seed=${seed}: masters ${JSON.stringify(c.masterRouters())}\n${c.log.slice(-20).join('\n')}`);
+  }
+});
+
+test('sim canary: a split sync group (one member MASTER, one not) is caught', () => {
+  const c = new SyncCluster([{ address: '10.0.0.1', priorities: [100, 100] }]);
+  c.schedule(0, { kind: 'start', router: 0 });
+  c.run(10_000_000);
+  const r = c.routers[0];
+  const g = r?.group;
+  assert.ok(r !== undefined && g !== undefined);
+  assert.deepEqual(c.masterRouters(), [0]);
+  const [m1, m2] = g.members;
+  assert.ok(m1 !== undefined && m2 !== undefined);
+  r.group = { ...g, members: [m1, { ...m2, state: 'BACKUP' }] };
+  assert.throws(() => c.checkInvariant(), /split sync group: VI_1=MASTER VI_2=BACKUP/);
 });

@@ -4,6 +4,9 @@ import {
   initialState,
   nextDeadlineUs,
   step,
+  syncToBackup,
+  syncToFault,
+  syncToMaster,
   type Action,
   type InstanceParams,
   type InstanceState,
@@ -248,4 +251,56 @@ test('two routers elect the higher priority, fail over on a crash and preempt on
   a.s = started({ name: 'A', basePriority: 150, primaryAddress: '10.0.0.1' }, now);
   runUntil(now + 10_000_000);
   assert.deepEqual([a.s.state, b.s.state], ['MASTER', 'BACKUP'], 'A preempts after its down timer');
+});
+
+// --- sync-group support: wantState, syncHoldMaster, sync* transitions -----------------------
+
+test('wantState starts as BACKUP (MASTER for an address owner) and follows the state', () => {
+  assert.equal(initialState(params()).wantState, 'BACKUP');
+  assert.equal(initialState(params({ basePriority: 255 })).wantState, 'MASTER');
+  assert.equal(master().wantState, 'MASTER');
+  const faulted = step(started(), { kind: 'fault_changed', isFaulted: true }, 10).state;
+  assert.equal(faulted.wantState, 'FAULT');
+  assert.equal(step(faulted, { kind: 'fault_changed', isFaulted: false }, 20).state.wantState, 'BACKUP');
+});
+
+test('step(timer_fired, syncHoldMaster) keeps a backup in BACKUP wanting MASTER, down timer re-armed (vrrp_state_goto_master)', () => {
+  const s = started();
+  const at = s.masterDownDeadlineUs ?? 0;
+  const t = step(s, { kind: 'timer_fired' }, at, { syncHoldMaster: true });
+  assert.equal(t.state.state, 'BACKUP');
+  assert.equal(t.state.wantState, 'MASTER');
+  assert.equal(t.state.masterDownDeadlineUs, at + 3_609_375);
+  assert.deepEqual(kinds(t.actions), ['log']);
+  // An accepted advert makes it want BACKUP again.
+  assert.equal(step(t.state, advert(200), at + 1).state.wantState, 'BACKUP');
+  // A discarded lower-priority advert does not.
+  assert.equal(step(t.state, advert(50), at + 1).state.wantState, 'MASTER');
+});
+
+test('step(startup, syncHoldMaster) starts an address owner as a backup (mixed sync group)', () => {
+  const t = step(initialState(params({ basePriority: 255 })), { kind: 'startup' }, 0, { syncHoldMaster: true });
+  assert.equal(t.state.state, 'BACKUP');
+  assert.equal(t.state.wantState, 'BACKUP');
+});
+
+test('syncToMaster / syncToBackup / syncToFault move a member with reason sync_group', () => {
+  const b = started();
+  const m = syncToMaster(b, 5);
+  assert.equal(m.state.state, 'MASTER');
+  assert.deepEqual(m.actions.find((a) => a.kind === 'transition'), { kind: 'transition', from: 'BACKUP', to: 'MASTER', reason: 'sync_group' });
+  const back = syncToBackup(m.state, 6);
+  assert.equal(back.state.state, 'BACKUP');
+  assert.ok(back.actions.some((a) => a.kind === 'remove_vips'));
+  const f = syncToFault(m.state, 7);
+  assert.equal(f.state.state, 'FAULT');
+  assert.equal(f.state.isFaulted, false);
+  assert.deepEqual(f.actions.find((a) => a.kind === 'send_advert'), { kind: 'send_advert', priority: 0 });
+  const up = syncToBackup(f.state, 8);
+  assert.equal(up.state.state, 'BACKUP');
+  assert.equal(up.state.masterDownDeadlineUs, 8 + 3_609_375);
+  // No-ops from the states they do not apply to.
+  assert.equal(syncToMaster(m.state, 9).actions.length, 0);
+  assert.equal(syncToBackup(b, 9).actions.length, 0);
+  assert.equal(syncToFault(f.state, 9).actions.length, 0);
 });
