@@ -107,17 +107,18 @@ export const DROP_REASONS = {
   /** No instance with this VRID on the socket (logged with log_unknown_vrids). */
   unknown_vrid: { action: 'drop', counter: 'vrid_err', statsLine: undefined },
   /**
-   * naddr differs from our VIP count. keepalived-compat: HEAD counts and accepts;
-   * 2.2.7 dropped the advert unless skip_check_adv_addr applied.
+   * naddr differs from our VIP count. keepalived-compat: 2.2.7's vrrp_check_packet drops
+   * the advert (later keepalived counts and accepts it). We follow 2.2.7, the version we
+   * interoperate with; skip_check_adv_addr skips the check for the current master.
    */
   address_count_mismatch: {
-    action: 'count_only',
+    action: 'drop',
     counter: 'addr_list_err',
     statsLine: 'Packet Errors: Address List',
   },
-  /** One of our VIPs is missing from the advert (same compat note as the count). */
+  /** One of our VIPs is missing from the advert (dropped, as the count mismatch). */
   address_list_mismatch: {
-    action: 'count_only',
+    action: 'drop',
     counter: 'addr_list_err',
     statsLine: 'Packet Errors: Address List',
   },

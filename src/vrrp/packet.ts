@@ -252,6 +252,11 @@ export interface AdvertExpectation {
   readonly isUnicast: boolean;
   /** With check_unicast_src: the peers allowed to send, with their TTL range. */
   readonly unicastPeers?: readonly UnicastPeerExpectation[];
+  /**
+   * skip_check_adv_addr and the advert comes from the master we already follow: the VIP
+   * list is not checked (keepalived vrrp_state_backup's check_addr). Default false.
+   */
+  readonly skipAddressCheck?: boolean;
 }
 
 export interface UnicastPeerExpectation {
@@ -276,8 +281,7 @@ export type ValidationResult =
   | Rejection;
 
 /**
- * Checks a decoded advert against one instance, in vrrp.c vrrp_check_packet order
- * (keepalived HEAD). `flagged` lists count-only reasons: keepalived logs and counts them
+ * Checks a decoded advert against one instance, in vrrp.c vrrp_check_packet order. `flagged` lists count-only reasons: keepalived logs and counts them
  * but still processes the advert. keepalived-compat: decodeAdvert() has already run the
  * context-free checks (length, type, auth type, checksum), so a packet that is bad in two
  * ways may be reported under a different reason than keepalived's (e.g. bad_type before
@@ -302,8 +306,12 @@ export function validateAdvert(
     const wanted = expected.isUnicast ? 'unicast' : 'multicast';
     return reject('unicast_multicast_mismatch', `expected ${wanted}`);
   }
-  const addressFlag = checkAddresses(advert, expected);
-  if (addressFlag !== undefined) flagged.push(addressFlag);
+  if (expected.skipAddressCheck !== true) {
+    const addressProblem = checkAddresses(advert, expected);
+    if (addressProblem !== undefined) {
+      return reject(addressProblem, `VIPs [${advert.addresses.join(' ')}] vs ours [${expected.addresses.join(' ')}]`);
+    }
+  }
   const peer = checkUnicastPeer(expected, rx);
   return peer ?? { ok: true, flagged };
 }

@@ -373,3 +373,9 @@ vrrp_instance B {
   assert.ok(d.ok);
   assert.equal(validateAdvert(d.advert, e, RX).ok, true);
 });
+
+test('validateAdvert() drops a VIP-list mismatch as keepalived 2.2.7 does, unless the address check is skipped', () => {
+  assert.equal(validateReason({ addresses: ['10.0.0.99'] }, {}), 'address_list_mismatch');
+  // skip_check_adv_addr for adverts from the master we already follow.
+  assert.equal(validateReason({ addresses: ['10.0.0.99'] }, { skipAddressCheck: true }), 'ok:');
+});
