@@ -14,6 +14,7 @@ import { parseIp, type IpAddress } from '../../src/lib/ip.js';
 import { decodeAdvert, encodeAdvert, validateAdvert, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6 } from '../../src/vrrp/packet.js';
 import type { Advert } from '../../src/vrrp/advert.js';
 import { initialState, step, type Action, type InstanceParams } from '../../src/vrrp/instance.js';
+import { instanceParams } from '../fakes/instance_params.js';
 
 const ip = (t: string): IpAddress => parseIp(t) ?? assert.fail(t);
 
@@ -36,13 +37,7 @@ const ctx4 = { source: ip('192.0.2.1'), destination: ip(VRRP_MULTICAST_V4), fami
 const ctx6 = { source: ip('fe80::1'), destination: ip(VRRP_MULTICAST_V6), family: 6 as const };
 
 function params(over: Partial<InstanceParams> = {}): InstanceParams {
-  return {
-    name: 'VI_1', version: 3, basePriority: 100, advertIntervalCs: 100, downTimerAdverts: 3,
-    nopreempt: false, preemptDelayUs: 0, primaryAddress: '192.0.2.1', interfaceName: 'eth0',
-    firstVip: '192.0.2.100', garpMasterDelayUs: 5_000_000, garpMasterRepeat: 5,
-    garpMasterRefreshUs: 0, garpMasterRefreshRepeat: 1, garpLowerPrioDelayUs: 5_000_000,
-    garpLowerPrioRepeat: 5, lowerPrioNoAdvert: false, higherPrioSendAdvert: false, ...over,
-  };
+  return instanceParams({ version: 3, primaryAddress: '192.0.2.1', firstVip: '192.0.2.100', ...over });
 }
 
 const kinds = (a: readonly Action[]) => a.filter((x) => x.kind !== 'log').map((x) => x.kind);

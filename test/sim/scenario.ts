@@ -10,6 +10,7 @@ import type { ClusterOp } from './cluster.js';
 import { settleBoundUs } from './invariants.js';
 import type { LinkConditions } from './network.js';
 import { Prng } from './prng.js';
+import { instanceParams } from '../fakes/instance_params.js';
 
 export interface TimedOp {
   readonly atUs: number;
@@ -33,27 +34,7 @@ export interface ScenarioOptions {
 }
 
 export function baseParams(over: Partial<InstanceParams> = {}): InstanceParams {
-  return {
-    name: 'VI_1',
-    version: 3,
-    basePriority: 100,
-    advertIntervalCs: 100,
-    downTimerAdverts: 3,
-    nopreempt: false,
-    preemptDelayUs: 0,
-    primaryAddress: '10.0.0.1',
-    interfaceName: 'eth0',
-    firstVip: '10.0.0.100',
-    garpMasterDelayUs: 5_000_000,
-    garpMasterRepeat: 5,
-    garpMasterRefreshUs: 0,
-    garpMasterRefreshRepeat: 1,
-    garpLowerPrioDelayUs: 5_000_000,
-    garpLowerPrioRepeat: 5,
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
-    ...over,
-  };
+  return instanceParams({ version: 3, ...over });
 }
 
 export function generateScenario(seed: number, opts: ScenarioOptions = {}): Scenario {

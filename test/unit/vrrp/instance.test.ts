@@ -12,30 +12,9 @@ import {
   type InstanceState,
   type VrrpEvent,
 } from '../../../src/vrrp/instance.js';
+import { instanceParams } from '../../fakes/instance_params.js';
 
-function params(over: Partial<InstanceParams> = {}): InstanceParams {
-  return {
-    name: 'VI_1',
-    version: 2,
-    basePriority: 100,
-    advertIntervalCs: 100,
-    downTimerAdverts: 3,
-    nopreempt: false,
-    preemptDelayUs: 0,
-    primaryAddress: '10.0.0.1',
-    interfaceName: 'eth0',
-    firstVip: '10.0.0.100',
-    garpMasterDelayUs: 5_000_000,
-    garpMasterRepeat: 5,
-    garpMasterRefreshUs: 0,
-    garpMasterRefreshRepeat: 1,
-    garpLowerPrioDelayUs: 5_000_000,
-    garpLowerPrioRepeat: 5,
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
-    ...over,
-  };
-}
+const params = instanceParams;
 
 const logs = (actions: readonly Action[]) =>
   actions.flatMap((a) => (a.kind === 'log' && a.level === 'info' ? [a.text] : []));

@@ -12,29 +12,19 @@ import {
   type GroupAction,
   type SyncGroupState,
 } from '../../../src/vrrp/sync_group.js';
+import { instanceParams } from '../../fakes/instance_params.js';
 
+/** Members without GARP traffic, so the tests read the sync logic only. */
 function params(name: string, over: Partial<InstanceParams> = {}): InstanceParams {
-  return {
+  return instanceParams({
     name,
-    version: 2,
-    basePriority: 100,
-    advertIntervalCs: 100,
-    downTimerAdverts: 3,
-    nopreempt: false,
-    preemptDelayUs: 0,
-    primaryAddress: '10.0.0.1',
-    interfaceName: 'eth0',
     firstVip: undefined,
     garpMasterDelayUs: 0,
     garpMasterRepeat: 0,
-    garpMasterRefreshUs: 0,
-    garpMasterRefreshRepeat: 1,
     garpLowerPrioDelayUs: 0,
     garpLowerPrioRepeat: 0,
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
     ...over,
-  };
+  });
 }
 
 /** Master_Down_Interval at 1 s adverts: 3 s + (256 - prio) / 256 s. */

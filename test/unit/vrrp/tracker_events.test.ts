@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialState, step, type InstanceParams } from '../../../src/vrrp/instance.js';
+import { initialState, step } from '../../../src/vrrp/instance.js';
+import { instanceParams } from '../../fakes/instance_params.js';
 import { trackerEvents } from '../../../src/vrrp/tracker_events.js';
 import { effectivePriority } from '../../../src/vrrp/track.js';
 
-const P: InstanceParams = {
-  name: 'VI_1', version: 2, basePriority: 150, advertIntervalCs: 100, downTimerAdverts: 3,
-  nopreempt: false, preemptDelayUs: 0, primaryAddress: '10.0.0.1', interfaceName: 'eth0',
-  firstVip: '10.0.0.100', garpMasterDelayUs: 5_000_000, garpMasterRepeat: 5, garpMasterRefreshUs: 0,
-  garpMasterRefreshRepeat: 1, garpLowerPrioDelayUs: 5_000_000, garpLowerPrioRepeat: 5,
-  lowerPrioNoAdvert: false, higherPrioSendAdvert: false,
-};
+const P = instanceParams({ basePriority: 150 });
 
 const script = (result: 'good' | 'bad', weight: number) =>
   ({ kind: 'script', name: 'chk', weight, reverse: false, result }) as const;
