@@ -106,6 +106,11 @@ export interface InstanceState {
   readonly heardOtherMaster: boolean;
   /** keepalived's wantstate (see WantState). */
   readonly wantState: WantState;
+  /**
+   * We are configured as address owner (255) but heard another owner: keepalived 2.2.7
+   * lowers both base and effective priority to 254 for the rest of the run.
+   */
+  readonly ownerConflict: boolean;
 }
 
 /** An advert that passed validation, reduced to what the state machine reads. */
@@ -162,6 +167,7 @@ export function initialState(params: InstanceParams, effectivePriority = params.
     masterAddress: undefined,
     heardOtherMaster: false,
     wantState: params.basePriority === 255 ? 'MASTER' : 'BACKUP',
+    ownerConflict: false,
   };
 }
 
@@ -197,6 +203,11 @@ function adverUs(s: InstanceState): number {
 
 const log = (text: string): Action => ({ kind: 'log', level: 'info', text });
 const detail = (text: string): Action => ({ kind: 'log', level: 'detail', text });
+
+/** Priority 255 as configured, not lowered by a two-owner conflict (RFC 5798 §6.1 owner). */
+export function isAddressOwner(s: InstanceState): boolean {
+  return s.params.basePriority === 255 && !s.ownerConflict;
+}
 
 /** Numeric comparison of two addresses (keepalived's vrrp_saddr_cmp): <0, 0, >0. */
 function compareAddress(a: string, b: string): number {
@@ -240,7 +251,7 @@ function onStartup(s: InstanceState, nowUs: number, hold: boolean): Transition {
     actions.push(transition(s, 'FAULT', 'startup'), { kind: 'notify', state: 'FAULT', priority: s.effectivePriority });
     return { state: next, actions };
   }
-  if (s.params.basePriority === 255 && !hold) {
+  if (isAddressOwner(s) && !hold) {
     return becomeMaster({ ...s, state: 'INIT' }, nowUs, 'address_owner', actions);
   }
   actions.push(log(`(${name}) Entering BACKUP STATE (init)`));
@@ -392,10 +403,11 @@ function formatDelay(us: number): string {
 }
 
 /** vrrp_state_master_rx. */
-function onAdvertAsMaster(s: InstanceState, a: ReceivedAdvert, nowUs: number): Transition {
+function onAdvertAsMaster(prev: InstanceState, a: ReceivedAdvert, nowUs: number): Transition {
+  let s = prev;
   const p = s.params;
   const cmp = compareAddress(a.sourceAddress, p.primaryAddress);
-  const ours = s.effectivePriority;
+  let ours = s.effectivePriority;
   const actions: Action[] = [];
   const higher = a.priority > ours || (a.priority === ours && cmp > 0);
   if (a.priority === 0 || (p.higherPrioSendAdvert && higher)) {
@@ -409,11 +421,22 @@ function onAdvertAsMaster(s: InstanceState, a: ReceivedAdvert, nowUs: number): T
     actions.push(
       log(`(${p.name}) WARNING - equal priority advert received from remote host with our IP address.`),
     );
+  } else if (a.priority === ours && ours === 255) {
+    // keepalived 2.2.7 vrrp_state_master_rx: two address owners is a configuration error;
+    // the local side steps down to 254 (for good) and the same advert then beats us.
+    actions.push(
+      log(
+        `(${p.name}) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority`,
+      ),
+    );
+    ours = 254;
+    s = { ...s, effectivePriority: ours, ownerConflict: true };
   }
   if (a.priority < ours || (a.priority === ours && cmp < 0)) {
-    return onLowerPriorityAsMaster(s, a, actions);
+    return onLowerPriorityAsMaster(s, a, actions, nowUs);
   }
-  if (!higher) return { state: s, actions };
+  // Re-evaluated: a two-owner demotion above makes the same advert a higher one.
+  if (!(a.priority > ours || (a.priority === ours && cmp > 0))) return { state: s, actions };
   actions.push(
     log(
       a.priority > ours
@@ -433,7 +456,7 @@ function onAdvertAsMaster(s: InstanceState, a: ReceivedAdvert, nowUs: number): T
  * A lower-priority master exists (a healed partition, or a backup that lost our adverts):
  * re-advertise (unless lower_prio_no_advert) and refresh the ARP caches.
  */
-function onLowerPriorityAsMaster(s: InstanceState, a: ReceivedAdvert, prior: Action[]): Transition {
+function onLowerPriorityAsMaster(s: InstanceState, a: ReceivedAdvert, prior: Action[], nowUs: number): Transition {
   const p = s.params;
   const actions = [...prior];
   actions.push(
@@ -445,9 +468,28 @@ function onLowerPriorityAsMaster(s: InstanceState, a: ReceivedAdvert, prior: Act
   if (!p.lowerPrioNoAdvert) actions.push({ kind: 'send_advert', priority: s.effectivePriority });
   // keepalived-ts: the GARP burst is sent even when garp_lower_prio_repeat is 0 (strict
   // mode), because clients may hold the other master's MAC until their ARP entry expires.
-  actions.push(...garpBurst(s, Math.max(1, p.garpLowerPrioRepeat)));
+  const garp = lowerPriorityGarp({ ...s, heardOtherMaster: true }, nowUs, 1);
+  actions.push(...garp.actions);
   actions.push({ kind: 'notify', state: 'MASTER_RX_LOWER_PRI', priority: s.effectivePriority });
-  return { state: { ...s, heardOtherMaster: true }, actions };
+  return { state: garp.state, actions };
+}
+
+/**
+ * garp_lower_prio_repeat / garp_lower_prio_delay: a burst now and, with a delay, a second
+ * burst later (keepalived's vrrp_lower_prio_gratuitous_arp_thread). Sync-group members use
+ * it too when another member hears a lower-priority master. `minRepeat` is our floor.
+ */
+export function lowerPriorityGarp(s: InstanceState, nowUs: number, minRepeat = 0): Transition {
+  const p = s.params;
+  if (s.state !== 'MASTER') return { state: s, actions: [] };
+  const actions = garpBurst(s, Math.max(minRepeat, p.garpLowerPrioRepeat));
+  if (p.garpLowerPrioRepeat > 0 && p.garpLowerPrioDelayUs > 0) {
+    return {
+      state: { ...s, garpDelayedDeadlineUs: nowUs + p.garpLowerPrioDelayUs, garpDelayedRepeat: p.garpLowerPrioRepeat },
+      actions,
+    };
+  }
+  return { state: s, actions };
 }
 
 function onTimer(s: InstanceState, nowUs: number, hold: boolean): Transition {
@@ -511,7 +553,7 @@ function onShutdown(s: InstanceState): Transition {
  * with its next advert; an address owner is immune to weights.
  */
 function onPriorityChanged(s: InstanceState, priority: number): Transition {
-  if (priority === s.effectivePriority || s.params.basePriority === 255) return { state: s, actions: [] };
+  if (priority === s.effectivePriority || isAddressOwner(s)) return { state: s, actions: [] };
   return {
     state: { ...s, effectivePriority: priority },
     actions: [log(`(${s.params.name}) Changing effective priority from ${s.effectivePriority} to ${priority}`)],

@@ -20,6 +20,8 @@
  * All actions come back in one ordered list, as keepalived performs them.
  */
 import {
+  isAddressOwner,
+  lowerPriorityGarp,
   nextDeadlineUs,
   step,
   syncToBackup,
@@ -141,7 +143,7 @@ class Builder {
 export function startGroup(g: SyncGroupState, nowUs: number): GroupTransition {
   const b = new Builder(g);
   const anyFaulted = g.members.some((m) => m.isFaulted);
-  const allOwners = g.members.every((m) => m.params.basePriority === 255);
+  const allOwners = g.members.every((m) => isAddressOwner(m));
   if (anyFaulted) b.setState('FAULT');
   else if (allOwners) b.g = { ...b.g, state: 'MASTER' };
   else b.setState('BACKUP');
@@ -188,6 +190,14 @@ export function stepGroup(g: SyncGroupState, member: string, e: VrrpEvent, nowUs
 
   const t = step(before, e, nowUs, { syncHoldMaster: !canGotoMaster(g, member) });
   b.apply(member, t);
+  if (t.actions.some((a) => a.kind === 'notify' && a.state === 'MASTER_RX_LOWER_PRI')) {
+    // keepalived vrrp_state_master_rx: the other members with garp_lower_prio_repeat
+    // refresh their ARP entries too.
+    for (const m of b.g.members) {
+      if (m.params.name === member || m.params.garpLowerPrioRepeat <= 0) continue;
+      b.apply(m.params.name, lowerPriorityGarp(m, nowUs));
+    }
+  }
   const from = before.state;
   const to = t.state.state;
   if (from === to) return b.result();

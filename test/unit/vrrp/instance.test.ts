@@ -283,3 +283,41 @@ test('syncToMaster / syncToBackup / syncToFault move a member with reason sync_g
   assert.equal(syncToBackup(b, 9).actions.length, 0);
   assert.equal(syncToFault(f.state, 9).actions.length, 0);
 });
+
+test('two address owners: keepalived 2.2.7 logs a CONFIGURATION ERROR, lowers us to 254 for good, and the same advert sends us to BACKUP', () => {
+  const owner = step(initialState(params({ basePriority: 255 })), { kind: 'startup' }, 0).state;
+  assert.equal(owner.state, 'MASTER');
+  const t = step(owner, advert(255, '10.0.0.2'), 1_000);
+  assert.deepEqual(logs(t.actions), [
+    '(VI_1) CONFIGURATION ERROR: local instance and a remote instance are both configured as address owner, please fix - reducing local priority',
+    '(VI_1) Master received advert from 10.0.0.2 with higher priority 255, ours 254',
+    '(VI_1) Entering BACKUP STATE',
+    '(VI_1) removing VIPs.',
+  ]);
+  assert.equal(t.state.state, 'BACKUP');
+  assert.equal(t.state.effectivePriority, 254);
+  assert.equal(t.state.ownerConflict, true);
+  // No longer an owner: trackers may move it again.
+  assert.equal(step(t.state, { kind: 'priority_changed', effectivePriority: 200 }, 2_000).state.effectivePriority, 200);
+});
+
+test('two address owners: the same rule applies when our address is higher (the peer steps down too)', () => {
+  const owner = step(initialState(params({ basePriority: 255 })), { kind: 'startup' }, 0).state;
+  const t = step(owner, advert(255, '10.0.0.0'), 1_000);
+  assert.equal(t.state.effectivePriority, 254);
+  // 255 from the peer still beats our 254: BACKUP, as in keepalived.
+  assert.equal(t.state.state, 'BACKUP');
+});
+
+test('garp_lower_prio_delay schedules a second burst of garp_lower_prio_repeat after a lower-priority advert', () => {
+  const m = master({ basePriority: 150, garpLowerPrioRepeat: 3, garpLowerPrioDelayUs: 2_000_000 });
+  const t = step(m, advert(100), 10_000_000);
+  assert.deepEqual(t.actions.filter((a) => a.kind === 'send_garp'), [{ kind: 'send_garp', count: 3 }]);
+  assert.equal(t.state.garpDelayedDeadlineUs, 12_000_000);
+  const later = step(t.state, { kind: 'timer_fired' }, 12_000_000);
+  assert.deepEqual(later.actions.filter((a) => a.kind === 'send_garp'), [{ kind: 'send_garp', count: 3 }]);
+  // Without a repeat there is no delayed burst (only our floor of one immediate burst).
+  const m0 = master({ basePriority: 150, garpLowerPrioRepeat: 0, garpLowerPrioDelayUs: 2_000_000 });
+  const none = step(m0, advert(100), 1);
+  assert.equal(none.state.garpDelayedDeadlineUs, m0.garpDelayedDeadlineUs);
+});

@@ -358,3 +358,13 @@ test('stepGroup ignores an unknown member', () => {
   assert.equal(t.group, g);
   assert.deepEqual(t.actions, []);
 });
+
+test('a member hearing a lower-priority master makes the other members with garp_lower_prio_repeat send GARP too', () => {
+  let g = startGroup(group({}, { garpLowerPrioRepeat: 2 }), 0).group;
+  g = stepGroup(g, 'VI_2', timer, DOWN_150).group;
+  g = stepGroup(g, 'VI_1', timer, DOWN_100).group;
+  const t = stepGroup(g, 'VI_1', advert(50), DOWN_100 + 1);
+  const garps = t.actions.flatMap((a) => (a.kind === 'member' && a.action.kind === 'send_garp' ? [`${a.member}:${a.action.count}`] : []));
+  // VI_1 sends our floor of one burst; VI_2 sends its configured two.
+  assert.deepEqual(garps, ['VI_1:1', 'VI_2:2']);
+});
