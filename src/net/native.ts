@@ -1,0 +1,108 @@
+/**
+ * Loads the in-house N-API addon (native/kats_net.c), a thin syscall layer: every call
+ * returns a number, >= 0 on success and -errno on failure, so callers handle
+ * operational errors as values (docs/STYLE: "the native layer returns errno numbers").
+ * Only wrong argument types throw (programmer errors).
+ *
+ * This is the only module that touches native/; everything else in src/net uses it.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ERRNO } from './constants.js';
+
+/** A uv_poll registration on Node's loop; close() is idempotent and safe inside the callback. */
+export interface Poller {
+  close(): void;
+}
+
+export interface NativeBinding {
+  /** fd ≥ 0 or -errno; the C side always adds SOCK_NONBLOCK|SOCK_CLOEXEC. */
+  socket(domain: number, type: number, protocol: number): number;
+  /** 0 or -errno; the option value is passed as raw bytes (its length is optlen). */
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array): number;
+  /** 0 or -errno; the value is passed as a C int. */
+  setsockoptInt(fd: number, level: number, name: number, value: number): number;
+  /** 0 or -errno. */
+  bind(fd: number, sockaddr: Uint8Array): number;
+  /** The address length written to `out`, or -errno. */
+  getsockname(fd: number, out: Uint8Array): number;
+  /** Bytes sent or -errno; a null sockaddr sends on a connected/bound socket. Never blocks. */
+  sendto(fd: number, data: Uint8Array, sockaddr: Uint8Array | null): number;
+  /** bytes or -errno (-EAGAIN when drained); out[0]=namelen, out[1]=controllen, out[2]=msg_flags */
+  recvmsg(fd: number, data: Uint8Array, name: Uint8Array, control: Uint8Array, out: Int32Array): number;
+  /** 0 or -errno. Close any Poller on the fd first. */
+  close(fd: number): number;
+  /** 0 when unknown. */
+  ifNameToIndex(name: string): number;
+  ifIndexToName(index: number): string | undefined;
+  /**
+   * uv_poll for readability on Node's loop, callback via napi_make_callback; close()
+   * stops the poll (safe inside the callback, idempotent). An exception thrown by
+   * the callback becomes an uncaughtException.
+   */
+  poll(fd: number, onReadable: () => void): Poller;
+}
+
+const ADDON_RELATIVE_PATH = 'native/build/kats_net.node';
+
+/** Walks up from this file (src/net or dist/src/net) to the directory holding native/. */
+function findRepoRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'native'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+let cached: NativeBinding | undefined;
+
+/**
+ * The addon, loaded once.
+ * @throws Error when the addon was not built (a deployment problem, not a runtime one).
+ */
+export function loadNative(): NativeBinding {
+  if (cached !== undefined) return cached;
+  const root = findRepoRoot();
+  const path = root === undefined ? undefined : join(root, ADDON_RELATIVE_PATH);
+  if (path === undefined || !existsSync(path)) {
+    throw new Error('native addon not built: run npm ci (needs a C compiler)');
+  }
+  const raw = createRequire(import.meta.url)(path) as NativeBinding;
+  const binding: NativeBinding = {
+    socket: raw.socket,
+    setsockopt: raw.setsockopt,
+    setsockoptInt: raw.setsockoptInt,
+    bind: raw.bind,
+    getsockname: raw.getsockname,
+    sendto: raw.sendto,
+    recvmsg: raw.recvmsg,
+    close: raw.close,
+    ifNameToIndex: raw.ifNameToIndex,
+    ifIndexToName: raw.ifIndexToName,
+    poll(fd, onReadable) {
+      // The native close() reads its state from `this`; bind it so a detached
+      // `const { close } = poller` still works.
+      const handle = raw.poll(fd, onReadable);
+      return {
+        close() {
+          handle.close();
+        },
+      };
+    },
+  };
+  cached = binding;
+  return binding;
+}
+
+const NAMES = new Map<number, string>(Object.entries(ERRNO).map(([name, value]) => [value, name]));
+
+/** A readable name for a negative errno from the addon: -1 → 'EPERM', unknown → 'errno 123'. */
+export function errnoName(negErrno: number): string {
+  const value = Math.abs(negErrno);
+  return NAMES.get(value) ?? `errno ${value}`;
+}

@@ -1,0 +1,453 @@
+/**
+ * The VRRP runtime: every configured instance and sync group, driven by the pure machines
+ * (instance.ts, sync_group.ts) and carrying out their actions through small ports.
+ *
+ * This file holds no sockets, timers or clock of its own: the daemon (daemon/vrrp_daemon.ts)
+ * gives it ports backed by raw sockets, rtnetlink and child processes, and tests give it
+ * fakes. It is the one place that decides
+ *  - which instance a datagram is for (receive.ts) and what a drop logs and counts;
+ *  - how tracker statuses become instance events (track.ts → tracker_events.ts);
+ *  - in which order an instance's actions reach the network, the kernel and the notifiers
+ *    (the order the machine returned them, which is keepalived's).
+ */
+import type { VrrpInstance, VrrpSyncGroup } from '../config/model/vrrp.js';
+import { parseIp } from '../lib/ip.js';
+import { advertExpectationFromConfig, advertFromConfig } from './advert_from_config.js';
+import type { DropReason } from './drop_reasons.js';
+import {
+  initialState,
+  nextDeadlineUs,
+  step,
+  type Action,
+  type InstanceState,
+  type NotifyState,
+  type TransitionReason,
+  type VrrpEvent,
+  type VrrpState,
+} from './instance.js';
+import { instanceParamsFromConfig } from './instance_from_config.js';
+import { encodeAdvert, VRRP_MULTICAST_V4, VRRP_MULTICAST_V6 } from './packet.js';
+import { classifyDatagram, type ReceivedDatagram, type ReceivingInstance } from './receive.js';
+import {
+  initialGroup,
+  nextGroupDeadline,
+  startGroup,
+  stepGroup,
+  stopGroup,
+  type GroupAction,
+  type GroupNotifyState,
+  type SyncGroupState,
+} from './sync_group.js';
+import {
+  effectivePriority,
+  initFaultLogLine,
+  trackSpecsForInstance,
+  type TrackSpec,
+  type TrackStatus,
+  type TrackedObject,
+  type TrackVerdict,
+} from './track.js';
+import { trackerEvents } from './tracker_events.js';
+
+/** What the runtime asks of the outside world. All calls are synchronous and must not throw. */
+export interface VrrpPorts {
+  /** Monotonic microseconds. */
+  nowUs(): number;
+  /** Wake the runtime (call `onTimer`) at this time; undefined cancels. Replaces any earlier request. */
+  wakeAt(atUs: number | undefined): void;
+  /** Send one VRRP message (no IP header) from the instance's socket. */
+  sendAdvert(instance: string, message: Uint8Array, destination: string): void;
+  /** Add or remove the instance's VIPs, eVIPs and virtual routes. */
+  setVips(instance: string, present: boolean): void;
+  /** `count` gratuitous ARPs / unsolicited NAs for each VIP of the instance. */
+  sendGarp(instance: string, count: number): void;
+  notifyInstance(instance: string, state: NotifyState, priority: number): void;
+  notifyGroup(group: string, state: GroupNotifyState): void;
+  /** keepalived's log text; `detail` lines are printed only with -D. */
+  log(level: 'info' | 'detail', text: string): void;
+  /** Every state change, with its reason (metrics). */
+  onTransition?(instance: string, from: VrrpState, to: VrrpState, reason: TransitionReason): void;
+}
+
+/** Host facts the runtime needs per instance, resolved by the daemon before start. */
+export interface InstanceHostFacts {
+  /** Our advert source (the peers' tie-break address). */
+  readonly primaryAddress: string;
+}
+
+/** Per-instance counters (keepalived's vrrp_stats and ours), for USR2 and /metrics. */
+export interface InstanceCounters {
+  advertsReceived: number;
+  advertsSent: number;
+  priorityZeroReceived: number;
+  priorityZeroSent: number;
+  becameMaster: number;
+  releasedMaster: number;
+  readonly drops: Map<DropReason, number>;
+  readonly transitionsByReason: Map<TransitionReason, number>;
+  /** Monotonic µs of the last advert accepted, by source address. */
+  readonly lastAdvertUsBySource: Map<string, number>;
+}
+
+interface Unit {
+  readonly config: VrrpInstance;
+  readonly specs: readonly TrackSpec[];
+  readonly receiving: ReceivingInstance;
+  /** Multicast group, or the unicast peers. */
+  readonly destinations: readonly string[];
+  readonly source: string;
+  readonly group: string | undefined;
+  readonly counters: InstanceCounters;
+}
+
+function newCounters(): InstanceCounters {
+  return {
+    advertsReceived: 0,
+    advertsSent: 0,
+    priorityZeroReceived: 0,
+    priorityZeroSent: 0,
+    becameMaster: 0,
+    releasedMaster: 0,
+    drops: new Map(),
+    transitionsByReason: new Map(),
+    lastAdvertUsBySource: new Map(),
+  };
+}
+
+function bump<K>(m: Map<K, number>, k: K): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+function trackKey(kind: string, name: string): string {
+  return `${kind}\u0000${name}`;
+}
+
+/** The socket an instance listens on: interface, family and multicast/unicast. */
+export function socketKeyOf(vi: VrrpInstance): string {
+  return `${vi.interfaceName ?? ''}/${vi.family}/${vi.isUnicast ? 'unicast' : 'multicast'}`;
+}
+
+export class VrrpRuntime {
+  private readonly units = new Map<string, Unit>();
+  /** Stand-alone instances' states. */
+  private readonly singles = new Map<string, InstanceState>();
+  private readonly groups = new Map<string, SyncGroupState>();
+  private readonly trackStatus = new Map<string, TrackStatus>();
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    private readonly ports: VrrpPorts,
+    instances: readonly VrrpInstance[],
+    syncGroups: readonly VrrpSyncGroup[],
+    facts: (vi: VrrpInstance) => InstanceHostFacts,
+  ) {
+    const groupOf = new Map<string, VrrpSyncGroup>();
+    for (const g of syncGroups) for (const m of g.members) groupOf.set(m, g);
+    for (const vi of instances) {
+      const g = groupOf.get(vi.name);
+      const f = facts(vi);
+      const defaultGroup = vi.family === 6 ? VRRP_MULTICAST_V6 : VRRP_MULTICAST_V4;
+      this.units.set(vi.name, {
+        config: vi,
+        specs: trackSpecsForInstance(vi, { syncGroup: g }),
+        receiving: {
+          name: vi.name,
+          family: vi.family,
+          expectation: advertExpectationFromConfig(vi),
+          checksumMode: 'pseudo_header',
+          vipCount: vi.virtualIpAddresses.filter((v) => v.family === vi.family).length,
+        },
+        destinations: vi.isUnicast ? vi.unicastPeers.map((p) => p.address) : [vi.multicastGroup ?? defaultGroup],
+        source: f.primaryAddress,
+        group: g?.name,
+        counters: newCounters(),
+      });
+      this.singles.set(vi.name, initialState(instanceParamsFromConfig(vi, f.primaryAddress)));
+    }
+    for (const g of syncGroups) {
+      const members = g.members.flatMap((m) => {
+        const s = this.singles.get(m);
+        return s === undefined ? [] : [s];
+      });
+      for (const m of g.members) this.singles.delete(m);
+      this.groups.set(g.name, initialGroup(g.name, members));
+    }
+  }
+
+  // ---- queries ------------------------------------------------------------------------
+
+  instanceNames(): string[] {
+    return [...this.units.keys()];
+  }
+
+  config(name: string): VrrpInstance | undefined {
+    return this.units.get(name)?.config;
+  }
+
+  stateOf(name: string): InstanceState | undefined {
+    const s = this.singles.get(name);
+    if (s !== undefined) return s;
+    const g = this.units.get(name)?.group;
+    return g === undefined ? undefined : this.groups.get(g)?.members.find((m) => m.params.name === name);
+  }
+
+  groupStates(): SyncGroupState[] {
+    return [...this.groups.values()];
+  }
+
+  counters(name: string): InstanceCounters | undefined {
+    return this.units.get(name)?.counters;
+  }
+
+  /** The tracked objects (kind, name) some instance depends on. */
+  trackedObjects(): { kind: TrackSpec['kind']; name: string }[] {
+    const seen = new Map<string, { kind: TrackSpec['kind']; name: string }>();
+    for (const u of this.units.values()) for (const s of u.specs) seen.set(trackKey(s.kind, s.name), { kind: s.kind, name: s.name });
+    return [...seen.values()];
+  }
+
+  /** Instances listening on the socket `key` (socketKeyOf). */
+  instancesOnSocket(key: string): string[] {
+    return [...this.units.values()].filter((u) => socketKeyOf(u.config) === key).map((u) => u.config.name);
+  }
+
+  // ---- inputs -------------------------------------------------------------------------
+
+  /**
+   * Record a tracked object's status. Before start() this only seeds the initial verdicts;
+   * afterwards each instance that tracks it gets the resulting events.
+   */
+  setTrackStatus(kind: TrackSpec['kind'], name: string, status: TrackStatus): void {
+    this.trackStatus.set(trackKey(kind, name), status);
+    if (!this.started || this.stopped) return;
+    for (const u of this.units.values()) {
+      if (!u.specs.some((s) => s.kind === kind && s.name === name)) continue;
+      const s = this.stateOf(u.config.name);
+      if (s === undefined) continue;
+      const verdict = this.verdictOf(u);
+      for (const e of trackerEvents(s, verdict)) this.dispatch(u.config.name, e);
+    }
+    this.rearm();
+  }
+
+  /** Start every instance and group (keepalived's vrrp_init_state + first scheduling). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const now = this.ports.nowUs();
+    for (const [name, s] of this.singles) {
+      const u = this.unit(name);
+      const v = this.verdictOf(u);
+      this.logInitFault(name, v);
+      const seeded = { ...s, effectivePriority: v.effectivePriority, isFaulted: v.isFault };
+      const t = step(seeded, { kind: 'startup' }, now);
+      this.singles.set(name, t.state);
+      this.perform(name, t.actions);
+    }
+    for (const [gname, g] of this.groups) {
+      const members = g.members.map((m) => {
+        const u = this.unit(m.params.name);
+        const v = this.verdictOf(u);
+        this.logInitFault(m.params.name, v);
+        return { ...m, effectivePriority: v.effectivePriority, isFaulted: v.isFault };
+      });
+      const t = startGroup({ ...g, members }, now);
+      this.groups.set(gname, t.group);
+      this.performGroup(t.actions);
+    }
+    this.rearm();
+  }
+
+  /** A datagram from the socket `socketKey`. */
+  onDatagram(socketKey: string, d: ReceivedDatagram): void {
+    if (!this.started || this.stopped) return;
+    const onSocket = [...this.units.values()].filter((u) => socketKeyOf(u.config) === socketKey);
+    const outcome = classifyDatagram(
+      d,
+      (vrid) => onSocket.find((u) => u.config.vrid === vrid)?.receiving,
+      (name, source) => {
+        const u = this.units.get(name);
+        return u?.config.skipCheckAdvAddr === true && this.stateOf(name)?.masterAddress === source;
+      },
+    );
+    for (const line of outcome.logLines) this.ports.log('info', line);
+    if (outcome.kind === 'drop') {
+      if (outcome.instance !== undefined) bump(this.unit(outcome.instance).counters.drops, outcome.reason);
+      if (outcome.reason === 'unknown_vrid') return;
+      if (outcome.logLines.length === 0) {
+        this.ports.log('detail', `${outcome.instance === undefined ? '' : `(${outcome.instance}) `}dropped advert: ${outcome.reason} (${outcome.detail})`);
+      }
+      return;
+    }
+    const u = this.unit(outcome.instance);
+    u.counters.advertsReceived++;
+    if (outcome.advert.priority === 0) u.counters.priorityZeroReceived++;
+    for (const r of outcome.flagged) bump(u.counters.drops, r);
+    u.counters.lastAdvertUsBySource.set(outcome.advert.sourceAddress, this.ports.nowUs());
+    this.dispatch(outcome.instance, { kind: 'advert_received', advert: outcome.advert });
+    this.rearm();
+  }
+
+  /** The wake-up requested through ports.wakeAt arrived (early or late is fine). */
+  onTimer(): void {
+    if (!this.started || this.stopped) return;
+    const now = this.ports.nowUs();
+    for (const [name, s] of this.singles) {
+      const d = nextDeadlineUs(s);
+      if (d !== undefined && d <= now) this.dispatch(name, { kind: 'timer_fired' });
+    }
+    for (const [, g] of this.groups) {
+      // A group may have several members due; serve them one at a time, earliest first.
+      for (let guard = 0; guard < g.members.length + 1; guard++) {
+        const cur = this.groups.get(g.name);
+        const next = cur === undefined ? undefined : nextGroupDeadline(cur);
+        if (next === undefined || next.atUs > now) break;
+        this.dispatch(next.member, { kind: 'timer_fired' });
+      }
+    }
+    this.rearm();
+  }
+
+  /** keepalived stop: masters send priority 0 and remove their VIPs; everyone notifies STOP. */
+  shutdown(): void {
+    if (!this.started || this.stopped) return;
+    const now = this.ports.nowUs();
+    for (const [name, s] of this.singles) {
+      const t = step(s, { kind: 'shutdown' }, now);
+      this.singles.set(name, t.state);
+      this.perform(name, t.actions);
+    }
+    for (const [gname, g] of this.groups) {
+      const t = stopGroup(g, now);
+      this.groups.set(gname, t.group);
+      this.performGroup(t.actions);
+    }
+    this.stopped = true;
+    this.ports.wakeAt(undefined);
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  private unit(name: string): Unit {
+    const u = this.units.get(name);
+    if (u === undefined) throw new Error(`unknown instance ${name}`);
+    return u;
+  }
+
+  private verdictOf(u: Unit): TrackVerdict {
+    const tracks: TrackedObject[] = u.specs.map((spec) => {
+      const status = this.trackStatus.get(trackKey(spec.kind, spec.name)) ?? defaultStatus(spec.kind);
+      return { ...status, name: spec.name, weight: spec.weight, reverse: spec.reverse } as TrackedObject;
+    });
+    return effectivePriority({ basePriority: u.config.basePriority, tracks });
+  }
+
+  private logInitFault(name: string, v: TrackVerdict): void {
+    for (const r of v.faultReasons) {
+      const line = initFaultLogLine(name, r);
+      if (line !== undefined) this.ports.log('info', line);
+    }
+  }
+
+  private dispatch(name: string, e: VrrpEvent): void {
+    const now = this.ports.nowUs();
+    const single = this.singles.get(name);
+    if (single !== undefined) {
+      const t = step(single, e, now);
+      this.singles.set(name, t.state);
+      this.perform(name, t.actions);
+      return;
+    }
+    const gname = this.units.get(name)?.group;
+    const g = gname === undefined ? undefined : this.groups.get(gname);
+    if (g === undefined || gname === undefined) return;
+    const t = stepGroup(g, name, e, now);
+    this.groups.set(gname, t.group);
+    this.performGroup(t.actions);
+  }
+
+  private rearm(): void {
+    if (this.stopped) return this.ports.wakeAt(undefined);
+    let min: number | undefined;
+    for (const s of this.singles.values()) {
+      const d = nextDeadlineUs(s);
+      if (d !== undefined && (min === undefined || d < min)) min = d;
+    }
+    for (const g of this.groups.values()) {
+      const d = nextGroupDeadline(g)?.atUs;
+      if (d !== undefined && (min === undefined || d < min)) min = d;
+    }
+    this.ports.wakeAt(min);
+  }
+
+  private performGroup(actions: readonly GroupAction[]): void {
+    for (const a of actions) {
+      if (a.kind === 'member') this.perform(a.member, [a.action]);
+      else if (a.kind === 'log') this.ports.log(a.level, a.text);
+      else this.ports.notifyGroup(a.group, a.state);
+    }
+  }
+
+  private perform(name: string, actions: readonly Action[]): void {
+    const u = this.unit(name);
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'send_advert':
+          this.sendAdvert(u, a.priority);
+          break;
+        case 'add_vips':
+          this.ports.setVips(name, true);
+          break;
+        case 'remove_vips':
+          this.ports.setVips(name, false);
+          break;
+        case 'send_garp':
+          this.ports.sendGarp(name, a.count);
+          break;
+        case 'notify':
+          this.ports.notifyInstance(name, a.state, a.priority);
+          break;
+        case 'transition':
+          bump(u.counters.transitionsByReason, a.reason);
+          if (a.to === 'MASTER') u.counters.becameMaster++;
+          if (a.from === 'MASTER') u.counters.releasedMaster++;
+          this.ports.onTransition?.(name, a.from, a.to, a.reason);
+          break;
+        case 'log':
+          this.ports.log(a.level, a.text);
+          break;
+      }
+    }
+  }
+
+  private sendAdvert(u: Unit, priority: number): void {
+    const source = parseIp(u.source);
+    if (source === undefined) return;
+    const advert = advertFromConfig(u.config, priority);
+    for (const dest of u.destinations) {
+      const destination = parseIp(dest);
+      if (destination === undefined) continue;
+      this.ports.sendAdvert(u.config.name, encodeAdvert(advert, { source, destination }), dest);
+    }
+    u.counters.advertsSent++;
+    if (priority === 0) u.counters.priorityZeroSent++;
+  }
+}
+
+/** Before a tracker reports: interfaces up, scripts unknown, files 0. */
+function defaultStatus(kind: TrackSpec['kind']): TrackStatus {
+  switch (kind) {
+    case 'interface':
+      return { kind, isUp: true };
+    case 'script':
+      return { kind, result: 'unknown' };
+    case 'file':
+      return { kind, value: 0 };
+    case 'process':
+      return { kind, hasQuorum: true };
+    case 'bfd':
+      return { kind, isUp: true };
+  }
+}
+
