@@ -71,6 +71,12 @@ export const IPV6_HOPLIMIT = 52;
 
 // <linux/icmpv6.h>: raw ICMPv6 socket level option.
 export const ICMPV6_FILTER = 1;
+// <linux/in6.h>: traffic class (keepalived sets 0xc0, CS6, on VRRP sockets).
+export const IPV6_TCLASS = 67;
+// <linux/in.h>: ask for the TTL as ancillary data.
+export const IP_RECVTTL = 12;
+/** <netinet/ip.h>: keepalived vrrp_if.c sets IP_TOS to this on IPv4 VRRP sockets. */
+export const IPTOS_PREC_INTERNETCONTROL = 0xc0;
 
 // <linux/if_ether.h>: Ethernet protocol ids (host order; sockaddr_ll wants them big-endian).
 export const ETH_P_ALL = 0x0003;
