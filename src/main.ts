@@ -62,7 +62,7 @@ async function run(argv: readonly string[]): Promise<number> {
   if (cl.subcommand === 'demo') return runDemo();
   if (hasOption(cl, 'configTest')) return runConfigTest(cl);
   if (hasOption(cl, 'dumpConfig')) return runDumpConfig(cl);
-  return runDaemon(cl);
+  return await runDaemon(cl);
 }
 
 function configFile(cl: CommandLine): string {
@@ -159,19 +159,37 @@ function runDemo(): number {
   return code;
 }
 
-function runDaemon(cl: CommandLine): number {
+async function runDaemon(cl: CommandLine): Promise<number> {
   const result = load(cl);
-  const now = new Date();
   const log = (m: string): void => {
-    process.stderr.write(`${formatConsoleLine(now, m)}\n`);
+    process.stderr.write(`${formatConsoleLine(new Date(), m)}\n`);
   };
+  log(`Starting ${VERSION_BANNER}`);
+  log(`Command line: '${['keepalived-ts', ...process.argv.slice(2)].join(' ')}'`);
+  log(`Opening file '${configFile(cl)}'.`);
   for (const d of result.diagnostics) log(formatDiagnostic(d));
-  if (result.config !== undefined && hasOption(cl, 'dumpConf')) {
-    for (const line of dumpConfigLines(result.config)) log(line);
+  const config = result.config;
+  if (config === undefined) {
+    log('keepalived-ts: no usable configuration; stopping');
+    return 1;
   }
-  log(
-    'keepalived-ts: running VRRP and the health checkers is not implemented yet; ' +
-      'use -t (config test), --dump-config, -d or explain',
-  );
-  return 1;
+  if (hasOption(cl, 'dumpConf')) {
+    for (const line of dumpConfigLines(config)) log(line);
+  }
+  if (config.lvs.virtualServers.length > 0 && !hasOption(cl, 'vrrpOnly')) {
+    log('keepalived-ts: health checking and the load balancer are not implemented yet; running VRRP only');
+  }
+  if (config.vrrp.instances.length === 0) {
+    log('keepalived-ts: no vrrp_instance configured; nothing to run');
+    return 1;
+  }
+  const { runVrrpDaemon } = await import('./daemon/vrrp_daemon.js');
+  const code = await runVrrpDaemon({
+    config,
+    logDetail: hasOption(cl, 'logDetail'),
+    dontReleaseVrrp: hasOption(cl, 'dontReleaseVrrp'),
+    log,
+  });
+  log(`Stopped ${VERSION_BANNER}`);
+  return code;
 }

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,5 +61,45 @@ test('openGarpSender(): the gratuitous ARP and the unsolicited NA captured on th
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await lab.destroy();
+  }
+});
+
+test('arp_frame.ts builds the very frames real keepalived 2.2.7 sends on becoming MASTER (captured with tcpdump)', async (t) => {
+  if (skipUnlessLab(t, ['tcpdump', 'keepalived'])) return;
+  const lab = Lab.create({ tag: 'nat', hosts: ['a', 'b'], net: 212 });
+  const dir = mkdtempSync(join(tmpdir(), 'kats-garp-ka-'));
+  try {
+    const vip4 = '10.212.0.100';
+    const vip6 = 'fd00:212::100';
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(
+      conf,
+      'vrrp_instance VI_1 {\n state MASTER\n interface eth0\n virtual_router_id 52\n priority 150\n advert_int 1\n' +
+        ` virtual_ipaddress { ${vip4}/24 }\n virtual_ipaddress_excluded { ${vip6}/64 }\n}\n`,
+    );
+    const pcap = join(dir, 'b.pcap');
+    const dump = lab.spawn('b', ['tcpdump', '-i', 'eth0', '-n', '-U', '--immediate-mode', '-c', '2', '-w', pcap, 'arp or (icmp6 and ip6[40] == 136)']);
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      dump.stderr?.on('data', (c: Buffer) => {
+        err += c.toString();
+        if (/listening on/.test(err)) resolve();
+      });
+      dump.once('exit', (code) => reject(new Error(`tcpdump exited (${code}): ${err}`)));
+    });
+    const exited = new Promise<void>((resolve) => dump.once('exit', () => resolve()));
+    // `/run` is shared across namespaces: keepalived gets its own pid files.
+    const pid = (n: string) => join(dir, `${n}.pid`);
+    lab.spawn('a', ['keepalived', '-n', '-l', '-D', '-P', '-f', conf, '-p', pid('ka'), '-r', pid('vrrp')]);
+    // MASTER after about 3 × advert_int + skew; the first GARP/NA follow at once.
+    const timer = setTimeout(() => dump.kill('SIGTERM'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    const mac = parseMac(lab.exec('a', ['cat', '/sys/class/net/eth0/address'])) ?? assert.fail('no MAC');
+    const frames = pcapFrames(readFileSync(pcap)).map(hex);
+    assert.deepEqual(frames, [hex(buildGratuitousArp({ mac, ipv4: vip4 })), hex(buildUnsolicitedNaFrame({ mac, ipv6: vip6 }))]);
+  } finally {
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

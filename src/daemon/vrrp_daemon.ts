@@ -1,0 +1,420 @@
+/**
+ * The VRRP daemon (shell): runs the configured vrrp_instances on this host.
+ *
+ * It resolves the host facts (interface indexes, MACs, addresses) over rtnetlink, opens
+ * one VRRP socket per interface, family and mode, and gives the runtime (vrrp/runtime.ts)
+ * ports backed by those sockets, the VIP manager (net/vip.ts), the GARP/NA sender
+ * (net/garp.ts) and the notifier. Trackers feed statuses to the runtime: interfaces from a
+ * netlink subscription, vrrp_script from ScriptTracker, track_file from FileTracker.
+ *
+ * keepalived runs this in its VRRP child process; until the parent/child split lands
+ * (issue 6) it runs in the process that parsed the config.
+ */
+import type { KeepalivedConfig } from '../config/model.js';
+import type { IpAddressEntry, VrrpInstance } from '../config/model/vrrp.js';
+import { isIpv6LinkLocal, parseIp } from '../lib/ip.js';
+import { loadNative, type NativeBinding } from '../net/native.js';
+import { openVrrpSocket, type VrrpSocket } from '../net/vrrp_socket.js';
+import { openGarpSender, type GarpSender } from '../net/garp.js';
+import { NetlinkMonitor, RtnlClient, type MonitorEvent } from '../net/netlink/rtnl.js';
+import type { AddressInfo, LinkInfo } from '../net/netlink/codec.js';
+import { VipManager, type ChangeResult, type InterfaceResolver } from '../net/vip.js';
+import { VrrpRuntime, socketKeyOf, type VrrpPorts } from '../vrrp/runtime.js';
+import { ScriptTracker } from '../vrrp/script_tracker.js';
+import { FileTracker } from '../vrrp/file_tracker.js';
+import { Notifier } from './notifier.js';
+
+export interface VrrpDaemonOptions {
+  readonly config: KeepalivedConfig;
+  /** keepalived -D: print `detail` lines too. */
+  readonly logDetail: boolean;
+  /** keepalived -V (--dont-release-vrrp): leave VIPs in place on stop. */
+  readonly dontReleaseVrrp: boolean;
+  readonly log: (line: string) => void;
+}
+
+interface Link {
+  readonly index: number;
+  readonly name: string;
+  readonly mac: Uint8Array;
+  isUp: boolean;
+}
+
+function macBytes(text: string | undefined): Uint8Array {
+  if (text === undefined) return new Uint8Array(6);
+  return Uint8Array.from(text.split(':').map((h) => parseInt(h, 16) || 0));
+}
+
+/** keepalived treats an interface as up when it is administratively up and running. */
+function linkIsUp(l: LinkInfo): boolean {
+  return l.isUp && l.isRunning;
+}
+
+export class VrrpDaemon {
+  private readonly native: NativeBinding;
+  private readonly rtnl: RtnlClient;
+  private monitor: NetlinkMonitor | undefined;
+  private readonly vipManager: VipManager;
+  private garp: GarpSender | undefined;
+  private readonly notifier: Notifier;
+  private readonly sockets = new Map<string, VrrpSocket>();
+  private readonly links = new Map<string, Link>();
+  private readonly addresses: AddressInfo[] = [];
+  private readonly scriptTrackers: ScriptTracker[] = [];
+  private readonly fileTrackers: FileTracker[] = [];
+  private runtime: VrrpRuntime | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** VIP changes run in order per instance (add, then GARP, then remove …). */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly vipsWanted = new Map<string, boolean>();
+  private readonly instances = new Map<string, VrrpInstance>();
+
+  constructor(private readonly o: VrrpDaemonOptions, native: NativeBinding = loadNative()) {
+    this.native = native;
+    this.rtnl = new RtnlClient(native);
+    this.vipManager = new VipManager({ request: (m) => this.rtnl.request(m) });
+    this.notifier = new Notifier({ global: o.config.global, log: (l) => this.log(l) });
+    for (const vi of o.config.vrrp.instances) this.instances.set(vi.name, vi);
+  }
+
+  private log(line: string): void {
+    this.o.log(line);
+  }
+
+  private detail(line: string): void {
+    if (this.o.logDetail) this.o.log(line);
+  }
+
+  /** Opens everything and starts the instances. Returns an error text when it cannot run. */
+  async start(): Promise<string | undefined> {
+    const errno = this.rtnl.open();
+    if (errno !== 0) return `cannot open a netlink socket (errno ${errno}): keepalived-ts needs CAP_NET_ADMIN`;
+    await this.readHost();
+    const g = openGarpSender({ native: this.native });
+    if (!g.ok) return `cannot open the gratuitous ARP socket: ${g.error.message} (needs CAP_NET_RAW)`;
+    this.garp = g.sender;
+
+    const cfg = this.o.config;
+    const runtime = new VrrpRuntime(this.ports(), cfg.vrrp.instances, cfg.vrrp.syncGroups, (vi) => ({
+      primaryAddress: this.primaryAddress(vi) ?? '0.0.0.0',
+    }));
+    this.runtime = runtime;
+
+    for (const vi of cfg.vrrp.instances) {
+      if (this.primaryAddress(vi) === undefined) {
+        this.log(`(${vi.name}) entering FAULT state (no IPv${vi.family} address for interface)`);
+      }
+    }
+    const problem = this.openSockets(runtime);
+    if (problem !== undefined) return problem;
+
+    // Start-up: keepalived removes configured VIPs left on the interfaces (a crash).
+    for (const vi of cfg.vrrp.instances) {
+      await this.vipManager.clearStale([...vi.virtualIpAddresses, ...vi.excludedIpAddresses], this.resolver(vi));
+    }
+    this.monitor = new NetlinkMonitor(this.native, {}, (e) => this.onNetlink(e));
+    const mErr = this.monitor.start();
+    if (mErr !== 0) this.log(`Netlink: cannot subscribe to link events (errno ${mErr}); interface tracking is off`);
+
+    for (const t of runtime.trackedObjects()) {
+      if (t.kind === 'interface') {
+        const l = this.links.get(t.name);
+        runtime.setTrackStatus('interface', t.name, { kind: 'interface', isUp: l?.isUp ?? false });
+      }
+    }
+    await this.notifier.open();
+    this.startTrackers(runtime);
+    runtime.start();
+    return undefined;
+  }
+
+  /** keepalived stop: priority 0 from masters, VIPs removed, STOP notifies; then close. */
+  async stop(): Promise<void> {
+    const rt = this.runtime;
+    if (rt !== undefined) rt.shutdown();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await Promise.all([...this.chains.values()]);
+    for (const t of this.scriptTrackers) await t.stop();
+    for (const t of this.fileTrackers) t.stop();
+    this.monitor?.stop();
+    for (const s of this.sockets.values()) s.close();
+    this.garp?.close();
+    await this.notifier.close();
+    this.rtnl.close();
+  }
+
+  private async readHost(): Promise<void> {
+    const links = await this.rtnl.dumpLinks();
+    for (const l of links.items) {
+      if (l.name === undefined) continue;
+      this.links.set(l.name, { index: l.index, name: l.name, mac: macBytes(l.mac), isUp: linkIsUp(l) });
+    }
+    const addrs = await this.rtnl.dumpAddresses();
+    this.addresses.push(...addrs.items);
+  }
+
+  private linkByIndex(index: number): Link | undefined {
+    for (const l of this.links.values()) if (l.index === index) return l;
+    return undefined;
+  }
+
+  /**
+   * keepalived's source address: mcast_src_ip / unicast_src_ip, else the interface's first
+   * IPv4 address, or for IPv6 its link-local address.
+   */
+  private primaryAddress(vi: VrrpInstance): string | undefined {
+    if (vi.sourceAddress !== undefined) return vi.sourceAddress.address;
+    const l = vi.interfaceName === undefined ? undefined : this.links.get(vi.interfaceName);
+    if (l === undefined) return undefined;
+    const vips = new Set([...vi.virtualIpAddresses, ...vi.excludedIpAddresses].map((v) => v.address));
+    for (const a of this.addresses) {
+      if (a.index !== l.index || a.family !== vi.family) continue;
+      const text = a.local ?? a.address;
+      if (text === undefined || vips.has(text)) continue;
+      const ip = parseIp(text);
+      if (ip === undefined) continue;
+      if (vi.family === 6 && !isIpv6LinkLocal(ip)) continue;
+      return text;
+    }
+    return undefined;
+  }
+
+  private resolver(vi: VrrpInstance): InterfaceResolver {
+    return {
+      defaultDevice: vi.interfaceName ?? '',
+      ifindexOf: (device) => {
+        const name = device ?? vi.interfaceName;
+        if (name === undefined) return 0;
+        return this.links.get(name)?.index ?? this.native.ifNameToIndex(name);
+      },
+    };
+  }
+
+  private openSockets(runtime: VrrpRuntime): string | undefined {
+    for (const vi of this.o.config.vrrp.instances) {
+      const key = socketKeyOf(vi);
+      if (this.sockets.has(key)) continue;
+      const ifname = vi.interfaceName;
+      if (ifname === undefined) return `(${vi.name}) no interface: unicast without an interface is not supported yet`;
+      const r = openVrrpSocket({
+        family: vi.family,
+        ifname,
+        ...(vi.multicastGroup !== undefined ? { group: vi.multicastGroup } : {}),
+        isUnicast: vi.isUnicast,
+        ...(vi.isUnicast && vi.sourceAddress !== undefined ? { sourceAddress: vi.sourceAddress.address } : {}),
+        native: this.native,
+        onPacket: (p) =>
+          runtime.onDatagram(key, {
+            family: p.family,
+            bytes: p.payload,
+            hopLimit: p.family === 6 ? p.ttlOrHopLimit : undefined,
+            source: p.source,
+            destination: p.destination,
+          }),
+        onError: (e) => this.detail(`VRRP socket ${key}: ${e.message}`),
+      });
+      if (!r.ok) return `(${vi.name}) cannot open the VRRP socket on ${ifname}: ${r.error.message}`;
+      this.sockets.set(key, r.socket);
+    }
+    return undefined;
+  }
+
+  private startTrackers(runtime: VrrpRuntime): void {
+    const tracked = runtime.trackedObjects();
+    const vrrp = this.o.config.vrrp;
+    for (const script of vrrp.scripts) {
+      const isTracked = tracked.some((t) => t.kind === 'script' && t.name === script.name);
+      if (!isTracked) continue;
+      const t = new ScriptTracker({
+        script,
+        isTracked,
+        log: (l) => this.log(l),
+        onChange: (name, status) =>
+          runtime.setTrackStatus('script', name, { kind: 'script', result: status === 'up' ? 'good' : 'bad' }),
+      });
+      this.scriptTrackers.push(t);
+      t.start();
+    }
+    for (const file of vrrp.trackFiles) {
+      if (!tracked.some((t) => t.kind === 'file' && t.name === file.name)) continue;
+      const t = new FileTracker({
+        file,
+        log: (l) => this.log(l),
+        onValue: (name, value) => runtime.setTrackStatus('file', name, { kind: 'file', value }),
+      });
+      this.fileTrackers.push(t);
+      void t.start().then(() => runtime.setTrackStatus('file', file.name, { kind: 'file', value: t.value }));
+    }
+  }
+
+  private onNetlink(e: MonitorEvent): void {
+    const rt = this.runtime;
+    if (rt === undefined) return;
+    if (e.kind === 'link') {
+      const info = e.link;
+      const name = info.name ?? this.linkByIndex(info.index)?.name;
+      if (name === undefined) return;
+      const known = this.links.get(name);
+      const isUp = info.event === 'new' && linkIsUp(info);
+      if (known !== undefined && known.isUp === isUp) return;
+      this.links.set(name, { index: info.index, name, mac: known?.mac ?? macBytes(info.mac), isUp });
+      // keepalived vrrp_netlink.c: "Netlink reports eth0 down/up".
+      this.log(`Netlink reports ${name} ${isUp ? 'up' : 'down'}`);
+      rt.setTrackStatus('interface', name, { kind: 'interface', isUp });
+      return;
+    }
+    if (e.kind === 'address') {
+      if (e.senderPid === this.rtnl.portId) return;
+      if (e.address.event === 'new') {
+        this.addresses.push(e.address);
+        return;
+      }
+      // Someone else removed one of our VIPs while we hold them: put it back
+      // (keepalived re-adds VIPs removed behind its back when the instance is MASTER).
+      const ours = this.vipManager.ourAddress(e.address);
+      if (ours === undefined) return;
+      for (const [name, wanted] of this.vipsWanted) {
+        if (!wanted) continue;
+        const vi = this.instances.get(name);
+        if (vi === undefined) continue;
+        this.log(`(${name}) VIP ${ours.text} was removed from the interface - restoring`);
+        this.vipManager.forget(ours);
+        this.enqueue(name, async () => {
+          this.logChanges(await this.vipManager.addVips(this.vipEntries(vi), this.resolver(vi)));
+        });
+      }
+      return;
+    }
+    if (e.kind === 'resync_needed') {
+      void this.rtnl.dumpLinks().then((links) => {
+        for (const l of links.items) if (l.name !== undefined) this.onNetlink({ kind: 'link', link: l, senderPid: 0 });
+      });
+    }
+  }
+
+  private vipEntries(vi: VrrpInstance): IpAddressEntry[] {
+    return [...vi.virtualIpAddresses, ...vi.excludedIpAddresses];
+  }
+
+  private enqueue(instance: string, work: () => Promise<void>): void {
+    const prev = this.chains.get(instance) ?? Promise.resolve();
+    const next = prev.then(work).catch((e: unknown) => this.log(`(${instance}) ${e instanceof Error ? e.message : String(e)}`));
+    this.chains.set(instance, next);
+  }
+
+  private logChanges(results: readonly ChangeResult[]): void {
+    for (const r of results) if (r.log !== undefined) this.log(r.log);
+  }
+
+  private ports(): VrrpPorts {
+    return {
+      nowUs: () => Number(process.hrtime.bigint() / 1000n),
+      wakeAt: (atUs) => {
+        if (this.timer !== undefined) clearTimeout(this.timer);
+        this.timer = undefined;
+        if (atUs === undefined) return;
+        const delayMs = Math.max(0, (atUs - Number(process.hrtime.bigint() / 1000n)) / 1000);
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.runtime?.onTimer();
+        }, Math.ceil(delayMs));
+      },
+      sendAdvert: (instance, message, destination) => {
+        const vi = this.instances.get(instance);
+        const s = vi === undefined ? undefined : this.sockets.get(socketKeyOf(vi));
+        const n = s?.send(message, destination) ?? -1;
+        if (n < 0) this.detail(`(${instance}) advert to ${destination} not sent (errno ${-n})`);
+      },
+      setVips: (instance, present) => {
+        const vi = this.instances.get(instance);
+        if (vi === undefined) return;
+        if (!present && this.o.dontReleaseVrrp && this.runtimeStopping) return;
+        this.vipsWanted.set(instance, present);
+        this.enqueue(instance, async () => {
+          const where = this.resolver(vi);
+          if (present) {
+            this.logChanges(await this.vipManager.addVips(this.vipEntries(vi), where));
+            this.logChanges(await this.vipManager.addRoutes(vi.virtualRoutes, where));
+          } else {
+            this.logChanges(await this.vipManager.removeRoutes(vi.virtualRoutes));
+            this.logChanges(await this.vipManager.removeVips(this.vipEntries(vi)));
+          }
+        });
+      },
+      sendGarp: (instance, count) => {
+        const vi = this.instances.get(instance);
+        if (vi === undefined) return;
+        // After the VIPs are on the interface (same per-instance chain).
+        this.enqueue(instance, () => {
+          this.sendGarpNow(vi, count);
+          return Promise.resolve();
+        });
+      },
+      notifyInstance: (instance, state, priority) => {
+        const vi = this.instances.get(instance);
+        if (vi !== undefined) this.notifier.notifyInstance(vi, state, priority, Date.now());
+      },
+      notifyGroup: (group, state) => {
+        const g = this.o.config.vrrp.syncGroups.find((x) => x.name === group);
+        if (g !== undefined) this.notifier.notifyGroup(g, state, Date.now());
+      },
+      log: (level, text) => (level === 'info' ? this.log(text) : this.detail(text)),
+    };
+  }
+
+  private runtimeStopping = false;
+
+  /** Mark that the next VIP removals come from a stop (for -V). */
+  beginStop(): void {
+    this.runtimeStopping = true;
+  }
+
+  private sendGarpNow(vi: VrrpInstance, count: number): void {
+    const g = this.garp;
+    if (g === undefined) return;
+    for (const v of this.vipEntries(vi)) {
+      const ifname = v.device ?? vi.interfaceName;
+      const link = ifname === undefined ? undefined : this.links.get(ifname);
+      if (link === undefined) continue;
+      for (let i = 0; i < count; i++) {
+        const n = v.family === 4 ? g.sendGratuitousArp(link.index, link.mac, v.address) : g.sendUnsolicitedNa(link.index, link.mac, v.address);
+        if (n < 0) {
+          this.detail(`(${vi.name}) gratuitous ARP/NA for ${v.address} not sent (errno ${-n})`);
+          break;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Run the VRRP daemon until SIGTERM/SIGINT. Resolves with the exit status.
+ */
+export async function runVrrpDaemon(o: VrrpDaemonOptions): Promise<number> {
+  let daemon: VrrpDaemon;
+  try {
+    daemon = new VrrpDaemon(o);
+  } catch (e) {
+    o.log(`keepalived-ts: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  const problem = await daemon.start();
+  if (problem !== undefined) {
+    o.log(`keepalived-ts: ${problem}`);
+    await daemon.stop();
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onStop = () => {
+      if (stopping) return;
+      stopping = true;
+      o.log('Stopping');
+      daemon.beginStop();
+      void daemon.stop().then(() => resolve(0));
+    };
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    process.on('SIGHUP', () => o.log('Reload (SIGHUP) is not implemented yet; the running configuration is kept'));
+  });
+}
