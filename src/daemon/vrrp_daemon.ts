@@ -23,6 +23,7 @@ import { VrrpRuntime, socketKeyOf, type VrrpPorts } from '../vrrp/runtime.js';
 import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
+import { runAsOf } from './script_runner.js';
 
 export interface VrrpDaemonOptions {
   readonly config: KeepalivedConfig;
@@ -228,6 +229,8 @@ export class VrrpDaemon {
       const t = new ScriptTracker({
         script,
         isTracked,
+        // script_user / the script's own `user`: keepalived drops root for scripts.
+        runAs: runAsOf(script.command, this.o.config.global.defaultScriptUser),
         log: (l) => this.log(l),
         onChange: (name, status) =>
           runtime.setTrackStatus('script', name, { kind: 'script', result: status === 'up' ? 'good' : 'bad' }),
