@@ -8,7 +8,7 @@ import { createFakeHostFacts } from '../../fakes/fake_host_facts.js';
 
 function vrrpConfig(text: string): VrrpConfig {
   const path = '/etc/keepalived/keepalived.conf';
-  const host = createFakeHostFacts({ interfaces: ['lo', { name: 'eth0', addresses: ['10.0.0.1', 'fe80::1'] }] });
+  const host = createFakeHostFacts({ interfaces: ['lo', 'eth1', { name: 'eth0', addresses: ['10.0.0.1', 'fe80::1'] }] });
   const r = parseConfig(path, new MemoryFileSource({ [path]: text }), { host, random: new SeededRandom(1), configId: 'x', env: {} });
   assert.ok(r.config);
   return r.config.vrrp;
@@ -130,4 +130,61 @@ test('runtime: a tracked interface going down faults the master; the backup take
   a.rt.setTrackStatus('interface', 'eth0', { kind: 'interface', isUp: true });
   w.runUntil(20_000_000);
   assert.equal(a.rt.stateOf('VI_1')?.state, 'MASTER', 'preempts back');
+});
+
+test('runtime: a sync group moves its members together (one member faulted → the group goes FAULT, group notify)', () => {
+  const cfg = vrrpConfig(`
+vrrp_sync_group G {
+  group {
+    VI_1
+    VI_2
+  }
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 150
+  virtual_ipaddress { 10.0.0.100/24 }
+}
+vrrp_instance VI_2 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 52
+  priority 150
+  track_interface { eth1 }
+  virtual_ipaddress { 10.0.0.101/24 }
+}`);
+  let now = 0;
+  let wake: number | undefined;
+  const groupNotifies: string[] = [];
+  const vips = new Map<string, boolean>();
+  const rt = new VrrpRuntime(
+    {
+      nowUs: () => now,
+      wakeAt: (at) => (wake = at),
+      sendAdvert: () => {},
+      setVips: (i, p) => vips.set(i, p),
+      sendGarp: () => {},
+      notifyInstance: () => {},
+      notifyGroup: (g, s) => groupNotifies.push(`${g} ${s}`),
+      log: () => {},
+    },
+    cfg.instances,
+    cfg.syncGroups,
+    () => ({ primaryAddress: '10.0.0.1' }),
+  );
+  rt.start();
+  for (let i = 0; i < 10 && wake !== undefined && wake < 20_000_000; i++) {
+    now = wake;
+    rt.onTimer();
+  }
+  assert.equal(rt.stateOf('VI_1')?.state, 'MASTER');
+  assert.equal(rt.stateOf('VI_2')?.state, 'MASTER');
+  rt.setTrackStatus('interface', 'eth1', { kind: 'interface', isUp: false });
+  assert.equal(rt.stateOf('VI_1')?.state, 'FAULT');
+  assert.equal(rt.stateOf('VI_2')?.state, 'FAULT');
+  assert.deepEqual(groupNotifies, ['G BACKUP', 'G MASTER', 'G FAULT']);
+  assert.equal(vips.get('VI_1'), false);
+  assert.equal(vips.get('VI_2'), false);
 });
