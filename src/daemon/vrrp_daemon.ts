@@ -272,19 +272,17 @@ export class VrrpDaemon {
         this.addresses.push(e.address);
         return;
       }
-      // Someone else removed one of our VIPs while we hold them: put it back
-      // (keepalived re-adds VIPs removed behind its back when the instance is MASTER).
+      // keepalived: one of our VIPs/eVIPs deleted behind our back sends its MASTER instance
+      // to BACKUP with a Skew_Time down timer, so it comes back and re-adds every VIP.
       const ours = this.vipManager.ourAddress(e.address);
-      if (ours === undefined) return;
+      if (ours === undefined || !ours.isTracked) return;
+      this.vipManager.forget(ours);
       for (const [name, wanted] of this.vipsWanted) {
-        if (!wanted) continue;
         const vi = this.instances.get(name);
-        if (vi === undefined) continue;
-        this.log(`(${name}) VIP ${ours.text} was removed from the interface - restoring`);
-        this.vipManager.forget(ours);
-        this.enqueue(name, async () => {
-          this.logChanges(await this.vipManager.addVips(this.vipEntries(vi), this.resolver(vi)));
-        });
+        if (!wanted || vi === undefined) continue;
+        if (!this.vipEntries(vi).some((v) => v.address === ours.address)) continue;
+        this.detail(`Netlink reflector reports IP ${ours.address} removed from ${this.linkByIndex(ours.ifindex)?.name ?? ours.ifindex}`);
+        rt.onVipDeleted(name);
       }
       return;
     }

@@ -34,6 +34,8 @@ export type TransitionReason =
   | 'fault'
   | 'fault_cleared'
   | 'shutdown'
+  /** Someone else deleted one of our VIPs (keepalived_netlink.c set_vrrp_backup). */
+  | 'vip_deleted'
   /** A vrrp_sync_group moved this member along with another member. */
   | 'sync_group';
 
@@ -127,7 +129,9 @@ export type VrrpEvent =
   | { readonly kind: 'advert_received'; readonly advert: ReceivedAdvert }
   | { readonly kind: 'timer_fired' }
   | { readonly kind: 'priority_changed'; readonly effectivePriority: number }
-  | { readonly kind: 'fault_changed'; readonly isFaulted: boolean };
+  | { readonly kind: 'fault_changed'; readonly isFaulted: boolean }
+  /** A tracked VIP/eVIP of this instance was deleted from its interface by someone else. */
+  | { readonly kind: 'vip_deleted' };
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'MASTER_RX_LOWER_PRI';
 
@@ -234,6 +238,8 @@ export function step(s: InstanceState, e: VrrpEvent, nowUs: number, opts: StepOp
       return onPriorityChanged(s, e.effectivePriority);
     case 'fault_changed':
       return onFaultChanged(s, e.isFaulted, nowUs);
+    case 'vip_deleted':
+      return onVipDeleted(s, nowUs);
   }
 }
 
@@ -558,6 +564,25 @@ function onPriorityChanged(s: InstanceState, priority: number): Transition {
     state: { ...s, effectivePriority: priority },
     actions: [log(`(${s.params.name}) Changing effective priority from ${s.effectivePriority} to ${priority}`)],
   };
+}
+
+/**
+ * keepalived 2.2.7 keepalived_netlink.c: a master whose VIP/eVIP was deleted behind its
+ * back leaves MASTER with a priority 0 advert (vrrp_restore_interface with advF) and sets
+ * its down timer to Skew_Time, "for a quick transition back to master": unless a peer
+ * takes over first, it becomes MASTER again and puts every VIP back.
+ */
+function onVipDeleted(s: InstanceState, nowUs: number): Transition {
+  if (s.state !== 'MASTER') return { state: s, actions: [] };
+  const left = leaveMaster(s, 'BACKUP', nowUs, 'vip_deleted');
+  const [entering, ...rest] = left.actions;
+  const actions: Action[] = [
+    ...(entering === undefined ? [] : [entering]),
+    { kind: 'send_advert', priority: 0 },
+    detail(`(${s.params.name}) sent 0 priority`),
+    ...rest,
+  ];
+  return { state: { ...left.state, masterDownDeadlineUs: nowUs + skewUs(left.state) }, actions };
 }
 
 /** vrrp_state_leave_fault / entering FAULT from a tracker. */

@@ -289,6 +289,13 @@ export class VrrpRuntime {
     this.rearm();
   }
 
+  /** One of the instance's tracked VIPs/eVIPs was deleted by someone else. */
+  onVipDeleted(name: string): void {
+    if (!this.started || this.stopped || !this.units.has(name)) return;
+    this.dispatch(name, { kind: 'vip_deleted' });
+    this.rearm();
+  }
+
   /** The wake-up requested through ports.wakeAt arrived (early or late is fine). */
   onTimer(): void {
     if (!this.started || this.stopped) return;

@@ -321,3 +321,20 @@ test('garp_lower_prio_delay schedules a second burst of garp_lower_prio_repeat a
   const none = step(m0, advert(100), 1);
   assert.equal(none.state.garpDelayedDeadlineUs, m0.garpDelayedDeadlineUs);
 });
+
+test('a VIP deleted behind our back: MASTER sends priority 0, goes BACKUP with a Skew_Time timer, and comes back (keepalived_netlink.c)', () => {
+  const m = master({ basePriority: 150 });
+  const t = step(m, { kind: 'vip_deleted' }, 50_000_000);
+  assert.equal(t.state.state, 'BACKUP');
+  assert.deepEqual(kinds(t.actions).slice(0, 3), ['log', 'send_advert', 'log']);
+  assert.deepEqual(t.actions.find((a) => a.kind === 'send_advert'), { kind: 'send_advert', priority: 0 });
+  assert.deepEqual(logs(t.actions), ['(VI_1) Entering BACKUP STATE', '(VI_1) removing VIPs.']);
+  assert.deepEqual(t.actions.find((a) => a.kind === 'transition'), { kind: 'transition', from: 'MASTER', to: 'BACKUP', reason: 'vip_deleted' });
+  // Skew_Time at 150: (256 - 150) / 256 s.
+  assert.equal(t.state.masterDownDeadlineUs, 50_000_000 + 414_062);
+  const back = step(t.state, { kind: 'timer_fired' }, 50_000_000 + 414_062);
+  assert.equal(back.state.state, 'MASTER');
+  assert.ok(kinds(back.actions).includes('add_vips'));
+  // Not a master: nothing to do.
+  assert.deepEqual(step(t.state, { kind: 'vip_deleted' }, 1).actions, []);
+});
