@@ -2,7 +2,7 @@
  * VRRP failover on the wire: keepalived-ts against keepalived (the installed 2.2.7) under the
  * same config in the same run. Needs root, tcpdump, ping and keepalived; not part of npm test.
  *
- *   npx tsc -p . && node dist/bench/vrrp_failover.bench.js [--runs=5] [--json=FILE] [--logs=DIR]
+ *   npx tsc -p . && node dist/bench/vrrp_failover.bench.js [--runs=5] [--json=FILE] [--logs=DIR] [--only=SCENARIO]
  *
  * Lab (test/lab, tag 'bfo', nets 10.180–189.0.0/24): routers a (priority 150) and b (100),
  * client c; VRRPv2, advert_int 1, one VIP /24. A fresh lab per scenario. On c, tcpdump
@@ -16,9 +16,13 @@
  *            (target Skew_Time 0.609 s), outage = b's first echo reply − a's priority-0 advert,
  *            VIP overlap = VIP deleted on a − VIP added on b (`ip -ts monitor address` in
  *            both namespaces; > 0: both held it; < 0: nobody did).
- *  3 heal    lab.partition('a') (b becomes master, the client follows b), then lab.heal('a'):
- *            heal→reply = a's first echo reply − the heal (Date.now() after `ip link set
- *            master` returned).
+ *  3 heal    lab.partition('a') (b becomes master, the client follows b's GARPs), then
+ *            lab.heal('a') at a time chosen from the two advert schedules so that the first
+ *            advert after the heal is b's ('heal-bfirst': a hears a lower-priority master)
+ *            or a's ('heal-afirst': b hears a and yields silently). Results are filed under
+ *            the branch that actually happened (the first post-heal advert in the capture).
+ *            heal→reply = a's first echo reply − the heal (Date.now() right after
+ *            `ip link set master br0` returned, 1 ms resolution).
  *
  * The daemons alternate run by run (and scenario by scenario) to spread machine noise.
  */
@@ -27,14 +31,15 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Lab, labProblem } from '../test/lab/netns_lab.js';
-import { instanceConfig, startDaemon, type Daemon, type DaemonKind } from '../test/lab/daemons.js';
+import { instanceConfig, REPO_ROOT, type Daemon, type DaemonKind } from '../test/lab/daemons.js';
 import { AddrMonitor, Capture, type Packet } from './lib/capture.js';
+import { snapshotBuild, startDaemonWith } from './lib/snapshot.js';
 import { fmt, ratio, summarize } from './lib/stats.js';
 
 const MDI_MS = 3000 + ((256 - 100) / 256) * 1000; // 3609.375
 const SKEW_MS = ((256 - 100) / 256) * 1000; // 609.375
 const KINDS: readonly DaemonKind[] = ['keepalived-ts', 'keepalived'];
-const SCENARIOS = ['crash', 'stop', 'heal'] as const;
+const SCENARIOS = ['crash', 'stop', 'heal-bfirst', 'heal-afirst'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 type Metrics = Record<string, number | null>;
@@ -43,9 +48,18 @@ interface RunResult {
   readonly run: number;
   readonly kind: DaemonKind;
   readonly scenario: Scenario;
+  /** For the heal scenarios: the branch aimed at (scenario is the branch that happened). */
+  readonly targeted?: Scenario;
   readonly metrics: Metrics;
   readonly error?: string;
 }
+
+const HEAL_METRICS = [
+  { key: 'healToReplyMs', label: 'heal → client reply from a', ratio: true },
+  { key: 'healToGarpMs', label: 'heal → first ARP from a (GARP or reply)', ratio: true },
+  { key: 'healToFirstAdvertMs', label: 'heal → first advert on the wire', ratio: false },
+  { key: 'healToBLastReplyMs', label: 'heal → b last echo reply', ratio: false },
+] as const;
 
 const METRICS: Record<Scenario, readonly { key: string; label: string; ratio: boolean }[]> = {
   crash: [
@@ -63,12 +77,8 @@ const METRICS: Record<Scenario, readonly { key: string; label: string; ratio: bo
     { key: 'replyGapMs', label: 'reply gap (a last reply → b 1st reply)', ratio: true },
     { key: 'vipOverlapMs', label: 'VIP overlap (a VIP del − b VIP add)', ratio: false },
   ],
-  heal: [
-    { key: 'healToReplyMs', label: 'heal → client reply from a', ratio: true },
-    { key: 'healToGarpMs', label: 'heal → first GARP/ARP from a', ratio: false },
-    { key: 'healToBLastAdvertMs', label: 'heal → b last advert (b yields)', ratio: true },
-    { key: 'healToBLastReplyMs', label: 'heal → b last echo reply', ratio: false },
-  ],
+  'heal-bfirst': HEAL_METRICS,
+  'heal-afirst': HEAL_METRICS,
 };
 
 function arg(name: string): string | undefined {
@@ -85,6 +95,9 @@ function macOf(lab: Lab, host: string): string {
 }
 
 let labCount = 0;
+/** keepalived-ts executable of the private build copy (set in main). */
+let katsBin = '';
+const startDaemon = (lab: Lab, host: string, kind: DaemonKind, config: string): Daemon => startDaemonWith(katsBin, lab, host, kind, config);
 
 interface Ctx {
   readonly lab: Lab;
@@ -198,7 +211,41 @@ async function scenarioStop(ctx: Ctx): Promise<Metrics> {
   };
 }
 
-async function scenarioHeal(ctx: Ctx): Promise<Metrics> {
+/** Future send times of a periodic advert stream, from its observed adverts. */
+function schedule(adverts: readonly Packet[], from: number, until: number): number[] {
+  const last = adverts[adverts.length - 1];
+  if (last === undefined) return [];
+  const gaps = adverts.slice(-5).map((p, i, xs) => (i === 0 ? 0 : p.t - (xs[i - 1]?.t ?? 0))).slice(1).filter((g) => g > 900 && g < 1100);
+  const period = gaps.length > 0 ? gaps.reduce((x, y) => x + y, 0) / gaps.length : 1000;
+  const out: number[] = [];
+  for (let t = last.t + period; t < until; t += period) if (t > from) out.push(t);
+  return out;
+}
+
+/**
+ * Pick the heal time so that, after the heal, the first advert on the wire is b's
+ * ('heal-bfirst': a, the higher-priority master, hears a lower-priority master) or a's
+ * ('heal-afirst': b hears a and yields without a word). 100 ms margins either side.
+ */
+function healTime(target: 'heal-afirst' | 'heal-bfirst', aAdverts: Packet[], bAdverts: Packet[], now: number): number {
+  const from = now + 300;
+  const until = now + 5_000;
+  const mine = target === 'heal-bfirst' ? schedule(bAdverts, from, until) : schedule(aAdverts, from, until);
+  const other = target === 'heal-bfirst' ? schedule(aAdverts, now, until + 1_000) : schedule(bAdverts, now, until + 1_000);
+  let best = { t: (mine[0] ?? from + 150) - 150, margin: -Infinity };
+  for (const tm of mine) {
+    const T = tm - 100;
+    if (T < from) continue;
+    // The other's first advert after T must come at least 100 ms after ours.
+    const next = other.find((to) => to > T) ?? Infinity;
+    const margin = next - tm;
+    if (margin >= 100) return T;
+    if (margin > best.margin) best = { t: T, margin };
+  }
+  return best.t;
+}
+
+async function scenarioHeal(ctx: Ctx, target: 'heal-afirst' | 'heal-bfirst'): Promise<Metrics> {
   const { lab, macA, macB } = ctx;
   const { cap, b } = await setup(ctx);
   const tPart = Date.now();
@@ -206,7 +253,11 @@ async function scenarioHeal(ctx: Ctx): Promise<Metrics> {
   await b.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
   await cap.waitFor((p) => isReplyFrom(macB)(p) && p.t > tPart, 5_000, 'echo reply from b');
   // Let b's GARP bursts (immediate and after vrrp_garp_master_delay 1 s) finish.
-  await sleep(2_000 + Math.random() * 1_000);
+  await sleep(1_800);
+  const aAdverts = cap.packets((p) => isVrrpFrom(macA)(p) && p.t < tPart);
+  const bAdverts = cap.packets(isVrrpFrom(macB));
+  const T = healTime(target, aAdverts, bAdverts, Date.now());
+  await sleep(Math.max(0, T - Date.now()));
   lab.heal('a');
   const tHeal = Date.now();
   let timedOut = 0;
@@ -219,15 +270,17 @@ async function scenarioHeal(ctx: Ctx): Promise<Metrics> {
   const after = (p: Packet) => p.t > tHeal;
   const aReply = cap.first((p) => isReplyFrom(macA)(p) && after(p));
   const aArp = cap.first((p) => p.kind === 'arp' && p.src === macA && after(p));
-  const aAdvert = cap.first((p) => isVrrpFrom(macA)(p) && after(p));
+  const firstAdvert = cap.first((p) => p.kind === 'vrrp' && after(p));
   const bLastAdvert = cap.last(isVrrpFrom(macB));
   const bLastReply = cap.last(isReplyFrom(macB));
   return {
     healToReplyMs: d(aReply, tHeal),
     healToGarpMs: d(aArp, tHeal),
+    healToFirstAdvertMs: d(firstAdvert, tHeal),
     healToBLastAdvertMs: d(bLastAdvert, tHeal),
     healToBLastReplyMs: d(bLastReply, tHeal),
-    healToAFirstAdvertMs: d(aAdvert, tHeal),
+    bAdvertFirst: firstAdvert === undefined ? null : firstAdvert.src === macB ? 1 : 0,
+    sinceBMasterMs: tHeal - (bAdverts[0]?.t ?? tHeal),
     timedOut,
   };
 }
@@ -247,7 +300,7 @@ async function runScenario(run: number, kind: DaemonKind, scenario: Scenario, lo
   let metrics: Metrics = {};
   let error: string | undefined;
   try {
-    metrics = scenario === 'crash' ? await scenarioCrash(ctx) : scenario === 'stop' ? await scenarioStop(ctx) : await scenarioHeal(ctx);
+    metrics = scenario === 'crash' ? await scenarioCrash(ctx) : scenario === 'stop' ? await scenarioStop(ctx) : await scenarioHeal(ctx, scenario);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
@@ -270,11 +323,17 @@ async function runScenario(run: number, kind: DaemonKind, scenario: Scenario, lo
     for (const dm of ctx.daemons) dm.cleanup();
     await lab.destroy();
   }
+  if (scenario === 'heal-afirst' || scenario === 'heal-bfirst') {
+    const happened: Scenario = metrics['bAdvertFirst'] === 1 ? 'heal-bfirst' : metrics['bAdvertFirst'] === 0 ? 'heal-afirst' : scenario;
+    const r = { run, kind, scenario: happened, targeted: scenario, metrics };
+    return error === undefined ? r : { ...r, error };
+  }
   return error === undefined ? { run, kind, scenario, metrics } : { run, kind, scenario, metrics, error };
 }
 
 function line(r: RunResult): string {
-  const head = `run ${r.run} ${r.kind.padEnd(13)} ${r.scenario.padEnd(5)}`;
+  const aim = r.targeted !== undefined && r.targeted !== r.scenario ? ` (aimed at ${r.targeted})` : '';
+  const head = `run ${r.run} ${r.kind.padEnd(13)} ${r.scenario.padEnd(11)}${aim}`;
   if (r.error !== undefined) return `${head} ERROR ${r.error}`;
   const m = r.metrics;
   const parts = Object.entries(m).map(([k, v]) => `${k}=${fmt(v)}`);
@@ -296,20 +355,28 @@ async function main(): Promise<number> {
   const keepalivedVersion = spawnSync('keepalived', ['--version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '';
   const cpu = cpus();
   const machine = `${cpu.length} vCPU ${cpu[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const head = spawnSync('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const snap = await snapshotBuild();
+  katsBin = snap.bin;
   const started = new Date();
   console.log(`vrrp_failover bench: ${runs} runs × ${scenarios.join('/')} × {keepalived-ts, ${keepalivedVersion.trim()}}`);
+  console.log(`keepalived-ts: build of the working tree at HEAD ${head} (uncommitted changes included), copied to ${snap.dir}`);
   console.log(`${machine}; load avg ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
   const results: RunResult[] = [];
-  for (let run = 1; run <= runs; run++) {
-    for (const [si, scenario] of scenarios.entries()) {
-      const order = (run + si) % 2 === 1 ? KINDS : [...KINDS].reverse();
-      for (const kind of order) {
-        const r = await runScenario(run, kind, scenario, logDir);
-        results.push(r);
-        console.log(line(r));
+  try {
+    for (let run = 1; run <= runs; run++) {
+      for (const [si, scenario] of scenarios.entries()) {
+        const order = (run + si) % 2 === 1 ? KINDS : [...KINDS].reverse();
+        for (const kind of order) {
+          const r = await runScenario(run, kind, scenario, logDir);
+          results.push(r);
+          console.log(line(r));
+        }
       }
     }
+  } finally {
+    snap.remove();
   }
   const finished = new Date();
 
@@ -337,7 +404,7 @@ async function main(): Promise<number> {
   if (jsonPath !== undefined) {
     writeFileSync(
       jsonPath,
-      `${JSON.stringify({ started: started.toISOString(), finished: finished.toISOString(), machine, keepalived: keepalivedVersion.trim(), runs, targets: { mdiMs: MDI_MS, skewMs: SKEW_MS }, results, summary }, null, 2)}\n`,
+      `${JSON.stringify({ started: started.toISOString(), finished: finished.toISOString(), machine, gitHead: head, keepalived: keepalivedVersion.trim(), runs, targets: { mdiMs: MDI_MS, skewMs: SKEW_MS }, results, summary }, null, 2)}\n`,
     );
     console.log(`JSON written to ${jsonPath}`);
   }

@@ -71,6 +71,10 @@ export interface InstanceParams {
   readonly interfaceName: string;
   /** Shown in the GARP log line. */
   readonly firstVip: string | undefined;
+  /** VIPs then eVIPs, for keepalived's per-address GARP/NA log lines. */
+  readonly garpAddresses?: readonly { readonly address: string; readonly family: 4 | 6 }[];
+  readonly hasExcludedVips?: boolean;
+  readonly hasVirtualRoutes?: boolean;
   readonly garpMasterDelayUs: number;
   readonly garpMasterRepeat: number;
   readonly garpMasterRefreshUs: number;
@@ -250,7 +254,7 @@ export function step(s: InstanceState, e: VrrpEvent, nowUs: number, opts: StepOp
  */
 function onStartup(s: InstanceState, nowUs: number, hold: boolean): Transition {
   const name = s.params.name;
-  const actions: Action[] = [log(`(${name}) removing VIPs.`), { kind: 'remove_vips' }];
+  const actions: Action[] = [...removingLines(s.params), { kind: 'remove_vips' }];
   if (s.isFaulted) {
     actions.push(log(`(${name}) Entering FAULT STATE (init)`));
     const next = { ...s, state: 'FAULT' as const, wantState: 'FAULT' as const };
@@ -264,6 +268,24 @@ function onStartup(s: InstanceState, nowUs: number, hold: boolean): Transition {
   const backup: InstanceState = { ...s, state: 'BACKUP', wantState: 'BACKUP' };
   actions.push(transition(s, 'BACKUP', 'startup'), { kind: 'notify', state: 'BACKUP', priority: s.effectivePriority });
   return { state: { ...backup, masterDownDeadlineUs: nowUs + masterDownUs(backup) }, actions };
+}
+
+/** keepalived vrrp_state_become_master: VIPs, then eVIPs, then virtual routes. */
+function settingLines(p: InstanceParams): Action[] {
+  return [
+    log(`(${p.name}) setting VIPs.`),
+    ...(p.hasExcludedVips === true ? [log(`(${p.name}) setting E-VIPs.`)] : []),
+    ...(p.hasVirtualRoutes === true ? [log(`(${p.name}) setting Virtual Routes`)] : []),
+  ];
+}
+
+/** keepalived vrrp_restore_interface: routes first, then VIPs, then eVIPs. */
+function removingLines(p: InstanceParams): Action[] {
+  return [
+    ...(p.hasVirtualRoutes === true ? [log(`(${p.name}) removing Virtual Routes`)] : []),
+    log(`(${p.name}) removing VIPs.`),
+    ...(p.hasExcludedVips === true ? [log(`(${p.name}) removing E-VIPs.`)] : []),
+  ];
 }
 
 function transition(s: InstanceState, to: VrrpState, reason: TransitionReason): Action {
@@ -291,7 +313,7 @@ function becomeMaster(
       ),
     );
   }
-  actions.push(log(`(${p.name}) setting VIPs.`), { kind: 'add_vips' });
+  actions.push(...settingLines(p), { kind: 'add_vips' });
   actions.push(...garpBurst(s, p.garpMasterRepeat));
   actions.push(transition(s, 'MASTER', reason));
   actions.push({ kind: 'notify', state: 'MASTER', priority: s.effectivePriority });
@@ -314,9 +336,12 @@ function becomeMaster(
 function garpBurst(s: InstanceState, count: number): Action[] {
   if (count <= 0) return [];
   const p = s.params;
-  const what = p.firstVip ?? 'its VIPs';
+  const addrs = p.garpAddresses ?? (p.firstVip === undefined ? [] : [{ address: p.firstVip, family: 4 as const }]);
   return [
-    log(`(${p.name}) Sending/queueing gratuitous ARPs on ${p.interfaceName} for ${what}`),
+    // keepalived vrrp_send_link_update: one line per VIP/eVIP.
+    ...addrs.map((a) =>
+      log(`(${p.name}) Sending/queueing ${a.family === 6 ? 'Unsolicited Neighbour Adverts' : 'gratuitous ARPs'} on ${p.interfaceName} for ${a.address}`),
+    ),
     { kind: 'send_garp', count },
   ];
 }
@@ -340,7 +365,7 @@ function leaveMaster(
     // A master going to FAULT tells the others to take over at once (priority 0).
     actions.push({ kind: 'send_advert', priority: 0 });
   }
-  actions.push(log(`(${p.name}) removing VIPs.`), { kind: 'remove_vips' });
+  actions.push(...removingLines(p), { kind: 'remove_vips' });
   actions.push(transition(s, to, reason), { kind: 'notify', state: to, priority: s.effectivePriority });
   const next: InstanceState = {
     ...s,
@@ -537,7 +562,7 @@ function onShutdown(s: InstanceState): Transition {
   const actions: Action[] = [];
   if (s.state === 'MASTER') {
     actions.push({ kind: 'send_advert', priority: 0 }, detail(`(${p.name}) sent 0 priority`));
-    actions.push(log(`(${p.name}) removing VIPs.`), { kind: 'remove_vips' });
+    actions.push(...removingLines(p), { kind: 'remove_vips' });
   }
   actions.push(transition(s, 'STOP', 'shutdown'), { kind: 'notify', state: 'STOP', priority: s.effectivePriority });
   return {
