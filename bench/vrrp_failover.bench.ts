@@ -58,6 +58,8 @@ const HEAL_METRICS = [
   { key: 'healToReplyMs', label: 'heal → client reply from a', ratio: true },
   { key: 'healToGarpMs', label: 'heal → first ARP from a (GARP or reply)', ratio: true },
   { key: 'healToFirstAdvertMs', label: 'heal → first advert on the wire', ratio: false },
+  { key: 'advertToGarpMs', label: '  first advert → first ARP from a', ratio: true },
+  { key: 'advertToReplyMs', label: '  first advert → client reply from a', ratio: true },
   { key: 'healToBLastReplyMs', label: 'heal → b last echo reply', ratio: false },
 ] as const;
 
@@ -277,6 +279,8 @@ async function scenarioHeal(ctx: Ctx, target: 'heal-afirst' | 'heal-bfirst'): Pr
     healToReplyMs: d(aReply, tHeal),
     healToGarpMs: d(aArp, tHeal),
     healToFirstAdvertMs: d(firstAdvert, tHeal),
+    advertToGarpMs: d(aArp, firstAdvert),
+    advertToReplyMs: d(aReply, firstAdvert),
     healToBLastAdvertMs: d(bLastAdvert, tHeal),
     healToBLastReplyMs: d(bLastReply, tHeal),
     bAdvertFirst: firstAdvert === undefined ? null : firstAdvert.src === macB ? 1 : 0,
