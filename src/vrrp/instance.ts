@@ -542,7 +542,12 @@ function onTimer(s: InstanceState, nowUs: number, hold: boolean): Transition {
   if (cur.state !== 'MASTER') return { state: cur, actions };
   if (cur.adverDeadlineUs !== undefined && cur.adverDeadlineUs <= nowUs) {
     actions.push({ kind: 'send_advert', priority: cur.effectivePriority });
-    cur = { ...cur, adverDeadlineUs: nowUs + adverUs(cur) };
+    // The next advert is due one interval after this one was due, not after the shell
+    // woke up: a late wake-up does not push every later advert back (RFC 5798 §6.4.3
+    // "Reset the Adver_Timer to Advertisement_Interval"). After a long stall, restart
+    // from now rather than sending a burst.
+    const due = cur.adverDeadlineUs + adverUs(cur);
+    cur = { ...cur, adverDeadlineUs: due > nowUs ? due : nowUs + adverUs(cur) };
   }
   if (cur.garpDelayedDeadlineUs !== undefined && cur.garpDelayedDeadlineUs <= nowUs) {
     actions.push(...garpBurst(cur, cur.garpDelayedRepeat));
