@@ -433,6 +433,9 @@ function formatDelay(us: number): string {
   return `${Math.floor(us / 1_000_000)}.${String(us % 1_000_000).padStart(6, '0')}`;
 }
 
+/** The priority of the one advert a yielding master sends (see onAdvertAsMaster). */
+const YIELD_SIGNAL_PRIORITY = 1;
+
 /** vrrp_state_master_rx. */
 function onAdvertAsMaster(prev: InstanceState, a: ReceivedAdvert, nowUs: number): Transition {
   let s = prev;
@@ -447,6 +450,15 @@ function onAdvertAsMaster(prev: InstanceState, a: ReceivedAdvert, nowUs: number)
       actions.push(detail(`(${p.name}) Master received priority 0 message`));
       return { state: s, actions };
     }
+  } else if (higher && ours > YIELD_SIGNAL_PRIORITY) {
+    // keepalived-ts: a master that yields sends one advert at priority 1. After a healed
+    // split brain the winner then hears a lower-priority master and sends GARP/NA (ours
+    // and keepalived alike); without it, when the winner's advert crosses first, nobody
+    // sends GARP and clients stay on the loser's MAC for ~6 s (bench/RESULTS.md,
+    // heal-afirst). Priority 1, not ours: it can never make another master yield, and a
+    // backup only discards it (keepalived's higher_prio_send_advert sends ours, which in a
+    // partly partitioned group can make a third master step down and flap).
+    actions.push({ kind: 'send_advert', priority: YIELD_SIGNAL_PRIORITY });
   }
   if (a.priority === ours && cmp === 0) {
     actions.push(

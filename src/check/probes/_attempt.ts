@@ -15,7 +15,7 @@ export interface Attempt {
   /** Registers a clean-up, run once when the attempt settles (in reverse order). */
   onCleanup(fn: () => void): void;
   /** The reason reported if the deadline fires now (e.g. 'connect_timeout' until connected). */
-  setTimeoutReason(reason: ProbeReason, detail: string): void;
+  setTimeoutReason(reason: ProbeReason, detail: string, isOk?: boolean): void;
   readonly isSettled: () => boolean;
   /** Milliseconds left before the deadline. */
   readonly remainingMs: () => number;
@@ -40,6 +40,7 @@ export function runAttempt(
     let settled = false;
     let timeoutReason: ProbeReason = options.timeoutReason ?? 'timeout';
     let timeoutDetail = options.timeoutDetail ?? `no answer within ${options.timeoutMs} ms`;
+    let timeoutOk = false;
     const cleanups: (() => void)[] = [];
     const attempt: Attempt = {
       startedAt,
@@ -49,9 +50,10 @@ export function runAttempt(
         if (settled) runQuietly(fn);
         else cleanups.push(fn);
       },
-      setTimeoutReason(reason, detail) {
+      setTimeoutReason(reason, detail, isOk = false) {
         timeoutReason = reason;
         timeoutDetail = detail;
+        timeoutOk = isOk;
       },
       finish(ok, reason, detail, dynamicWeight) {
         if (settled) return;
@@ -70,7 +72,7 @@ export function runAttempt(
     };
     const onAbort = (): void => attempt.finish(false, 'aborted', 'aborted by the caller');
     const timer = setTimeout(
-      () => attempt.finish(false, timeoutReason, timeoutDetail),
+      () => attempt.finish(timeoutOk, timeoutReason, timeoutDetail),
       Math.max(0, options.timeoutMs),
     );
     if (options.signal?.aborted === true) {

@@ -338,3 +338,16 @@ test('a VIP deleted behind our back: MASTER sends priority 0, goes BACKUP with a
   // Not a master: nothing to do.
   assert.deepEqual(step(t.state, { kind: 'vip_deleted' }, 1).actions, []);
 });
+
+test('a yielding MASTER sends one advert at priority 1, so the winner hears a lower-priority master and sends GARP (keepalived-ts)', () => {
+  const m = master({ basePriority: 150 });
+  const t = step(m, advert(200), 1);
+  assert.equal(t.state.state, 'BACKUP');
+  assert.deepEqual(t.actions.filter((a) => a.kind === 'send_advert'), [{ kind: 'send_advert', priority: 1 }]);
+  // With keepalived's higher_prio_send_advert, our own priority instead (keepalived's rule).
+  const k = step(master({ basePriority: 150, higherPrioSendAdvert: true }), advert(200), 1);
+  assert.deepEqual(k.actions.filter((a) => a.kind === 'send_advert'), [{ kind: 'send_advert', priority: 150 }]);
+  // The winner's side: a lower-priority advert makes a master send GARP.
+  const w = step(master({ basePriority: 200 }), advert(1, '10.0.0.2'), 1);
+  assert.ok(w.actions.some((a) => a.kind === 'send_garp'));
+});

@@ -201,6 +201,7 @@ const cases: readonly Case[] = [
     },
     states: ['BACKUP', 'VI_1=BACKUP/BACKUP', 'VI_2=BACKUP/BACKUP'],
     trace: [
+      'advert VI_1 1',
       '(VI_1) Master received advert from 10.0.0.9 with higher priority 200, ours 100',
       '(VI_1) Entering BACKUP STATE',
       '(VI_1) removing VIPs.',
