@@ -14,6 +14,7 @@ import {
 } from './daemon/command_line.js';
 import { loadConfig } from './daemon/load_config.js';
 import { VERSION_BANNER } from './daemon/version.js';
+import { CHILD_ROLE_ENV, runSupervisor, type ChildRole } from './daemon/process_supervisor.js';
 import { configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
 import { configTestExitStatus } from './config/config_test.js';
 import { formatConsoleLine } from './daemon/log.js';
@@ -164,11 +165,24 @@ async function runDaemon(cl: CommandLine): Promise<number> {
   const log = (m: string): void => {
     process.stderr.write(`${formatConsoleLine(new Date(), m)}\n`);
   };
+  const role = process.env[CHILD_ROLE_ENV];
+  const config = result.config;
+  if (role === 'vrrp' || role === 'checker') {
+    // A child of ours: the parent has reported the diagnostics already.
+    if (config === undefined) return exitChild(1);
+    if (role === 'vrrp') {
+      const { runVrrpDaemon } = await import('./daemon/vrrp_daemon.js');
+      return exitChild(
+        await runVrrpDaemon({ config, logDetail: hasOption(cl, 'logDetail'), dontReleaseVrrp: hasOption(cl, 'dontReleaseVrrp'), log }),
+      );
+    }
+    const { runCheckerDaemon } = await import('./daemon/checker_daemon.js');
+    return exitChild(await runCheckerDaemon({ config, dontReleaseIpvs: hasOption(cl, 'dontReleaseIpvs'), log }));
+  }
   log(`Starting ${VERSION_BANNER}`);
   log(`Command line: '${['keepalived-ts', ...process.argv.slice(2)].join(' ')}'`);
   log(`Opening file '${configFile(cl)}'.`);
   for (const d of result.diagnostics) log(formatDiagnostic(d));
-  const config = result.config;
   if (config === undefined) {
     log('keepalived-ts: no usable configuration; stopping');
     return 1;
@@ -176,20 +190,27 @@ async function runDaemon(cl: CommandLine): Promise<number> {
   if (hasOption(cl, 'dumpConf')) {
     for (const line of dumpConfigLines(config)) log(line);
   }
-  if (config.lvs.virtualServers.length > 0 && !hasOption(cl, 'vrrpOnly')) {
-    log('keepalived-ts: health checking and the load balancer are not implemented yet; running VRRP only');
-  }
-  if (config.vrrp.instances.length === 0) {
-    log('keepalived-ts: no vrrp_instance configured; nothing to run');
+  const roles: ChildRole[] = [];
+  if (config.vrrp.instances.length > 0 && !hasOption(cl, 'checkOnly')) roles.push('vrrp');
+  if (config.lvs.virtualServers.length > 0 && !hasOption(cl, 'vrrpOnly')) roles.push('checker');
+  if (roles.length === 0) {
+    log('keepalived-ts: no vrrp_instance or virtual_server to run');
     return 1;
   }
-  const { runVrrpDaemon } = await import('./daemon/vrrp_daemon.js');
-  const code = await runVrrpDaemon({
-    config,
-    logDetail: hasOption(cl, 'logDetail'),
-    dontReleaseVrrp: hasOption(cl, 'dontReleaseVrrp'),
+  const script = process.argv[1] ?? '';
+  const code = await runSupervisor({
+    roles,
+    script,
+    args: process.argv.slice(2),
+    dontRespawn: hasOption(cl, 'dontRespawn'),
+    childWaitMs: 5_000,
     log,
   });
   log(`Stopped ${VERSION_BANNER}`);
   return code;
+}
+
+/** A child leaves at once when done: its IPC channel to the parent would keep it alive. */
+function exitChild(code: number): number {
+  process.exit(code);
 }

@@ -16,6 +16,7 @@ import { Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import type { GlobalDefs, NotifyFifo } from '../config/model/global.js';
 import type { VrrpInstance, VrrpSyncGroup } from '../config/model/vrrp.js';
+import type { ScriptCommand } from '../config/script.js';
 import {
   formatSmtpMessage,
   groupNotifyPlan,
@@ -164,6 +165,46 @@ export class Notifier {
   notifyGroup(group: NotifierGroup, state: GroupNotifyEvent, nowMs: number): void {
     if (this.isClosed) return;
     this.carryOut(group.smtpAlert, `group:${group.name}`, groupNotifyPlan(group, state), nowMs);
+  }
+
+  /**
+   * The checker's notifications, already formatted by the pure core (check/lvs_notify.ts):
+   * a script with its argv, a FIFO line, or a mail (subject and body). Never blocks.
+   */
+  notifyPrepared(
+    action:
+      | { readonly kind: 'run_script'; readonly command: ScriptCommand; readonly argv: readonly string[]; readonly killAfterUs: number | undefined }
+      | { readonly kind: 'fifo'; readonly line: string }
+      | { readonly kind: 'smtp'; readonly subject: string; readonly body: string },
+    nowMs: number,
+  ): void {
+    if (this.isClosed) return;
+    if (action.kind === 'run_script') {
+      const ids = runAsOf(action.command, this.options.global.defaultScriptUser);
+      this.enqueue({
+        argv: action.argv,
+        uid: ids?.uid,
+        gid: ids?.gid,
+        timeoutMs: action.killAfterUs === undefined ? undefined : action.killAfterUs / 1000,
+        killGraceMs: 0,
+      });
+      return;
+    }
+    if (action.kind === 'fifo') {
+      for (const f of this.fifos) f.write(action.line);
+      return;
+    }
+    const g = this.options.global;
+    if (g.notificationEmails.length === 0 || g.smtpServer === undefined) return;
+    const offset = (this.options.utcOffsetMinutes ?? hostUtcOffsetMinutes)(nowMs);
+    const message = formatSmtpMessage({
+      from: g.notificationEmailFrom,
+      to: g.notificationEmails,
+      subject: action.subject,
+      body: action.body,
+      date: { epochMs: nowMs, utcOffsetMinutes: offset },
+    });
+    this.track(this.sendMail(message));
   }
 
   counters(): NotifierCounters {

@@ -23,6 +23,7 @@ import { VrrpRuntime, socketKeyOf, type VrrpPorts } from '../vrrp/runtime.js';
 import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
+import { stopWhenParentDies } from './process_supervisor.js';
 import { runAsOf } from './script_runner.js';
 
 export interface VrrpDaemonOptions {
@@ -446,6 +447,7 @@ export async function runVrrpDaemon(o: VrrpDaemonOptions): Promise<number> {
     };
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
+    stopWhenParentDies(onStop);
     process.on('SIGHUP', () => o.log('Reload (SIGHUP) is not implemented yet; the running configuration is kept'));
   });
 }

@@ -164,7 +164,7 @@ function destComment(d: DesiredDestination): string {
 }
 
 /** The text rules of a service's chains (`add rule` lines), for one family. */
-function serviceRules(s: DesiredService): string[] {
+function serviceRules(s: DesiredService, onlyDestChains?: ReadonlySet<string>): string[] {
   const fam = nftFamily(s.key.family);
   const T = `${fam} ${NFT_TABLE}`;
   const sc = serviceChain(s.key);
@@ -188,6 +188,7 @@ function serviceRules(s: DesiredService): string[] {
   }
   for (const d of s.destinations) {
     const dc = destinationChain(s.key, d);
+    if (onlyDestChains !== undefined && !onlyDestChains.has(dc)) continue;
     out.push(`add rule ${T} ${dc} counter comment "${destComment(d)}"`);
     if (!isForwardable(s.key, d)) continue;
     if (persist) out.push(`add rule ${T} ${dc} update @${pm} { ${fam} saddr : ${d.address} . ${d.port} }`);
@@ -258,10 +259,15 @@ export function planNftApply(current: NftState, changes: readonly Change[], desi
   for (const s of desired.services) if (!want.has(serviceKeyText(s.key))) want.set(serviceKeyText(s.key), s);
   const removedDest = new Set<string>();
   const keys = new Map<string, ServiceKey>();
+  /** Services rebuilt whole; for the others only the destination chains that changed. */
+  const whole = new Set<string>();
+  const changedDests = new Set<string>();
   for (const c of changes) {
     if (c.kind === 'remove_stray') continue;
     const key = 'key' in c ? c.key : c.service;
     keys.set(serviceKeyText(key), key);
+    if (c.kind === 'add_service' || c.kind === 'edit_service' || c.kind === 'repair_service' || c.kind === 'delete_service') whole.add(serviceKeyText(key));
+    else if ('destination' in c) changedDests.add(destinationChain(key, c.destination));
     if (c.kind === 'delete_destination' || c.kind === 'repair_service' || (c.kind === 'update_destination' && c.destination.weight === 0)) {
       removedDest.add(serviceKeyText(key));
     }
@@ -304,8 +310,9 @@ export function planNftApply(current: NftState, changes: readonly Change[], desi
       const pm = persistMap(key);
       const prefix = destChainPrefix(key);
       const existingDests = [...cur.chains].filter((c) => c.startsWith(prefix));
+      const rebuild = whole.has(text) || !cur.chains.has(sc);
       if (cur.chains.has(sc)) flushes.push(`flush chain ${T} ${sc}`);
-      for (const dc of existingDests) flushes.push(`flush chain ${T} ${dc}`);
+      for (const dc of existingDests) if (rebuild || changedDests.has(dc)) flushes.push(`flush chain ${T} ${dc}`);
       const s = want.get(text);
       if (s === undefined) {
         for (const dc of existingDests) deletes.push(`delete chain ${T} ${dc}`);
@@ -318,19 +325,25 @@ export function planNftApply(current: NftState, changes: readonly Change[], desi
       for (const dc of existingDests) if (!wantDests.has(dc)) deletes.push(`delete chain ${T} ${dc}`);
       const persist = persistenceActive(s);
       const curTimeout = cur.maps.get(pm);
-      if (curTimeout !== undefined && (!persist || curTimeout !== s.persistenceTimeoutS)) deletes.push(`delete map ${T} ${pm}`);
+      const mapGone = curTimeout !== undefined && (!persist || curTimeout !== s.persistenceTimeoutS);
+      if (mapGone) deletes.push(`delete map ${T} ${pm}`);
       else if (curTimeout !== undefined && removedDest.has(text)) flushes.push(`flush map ${T} ${pm}`);
       if (persist) {
         const addr = fam === 'ip6' ? 'ipv6_addr' : 'ipv4_addr';
         adds.push(`add map ${T} ${pm} { type ${addr} : ${addr} . inet_service; flags timeout; timeout ${s.persistenceTimeoutS}s; }`);
       }
+      // A re-created map must be re-referenced by every destination chain.
+      const all = rebuild || mapGone || (persist && curTimeout === undefined);
+      const only = all ? undefined : new Set([...wantDests].filter((dc) => changedDests.has(dc) || !cur.chains.has(dc)));
+      if (all) for (const dc of existingDests) if (wantDests.has(dc)) flushes.push(`flush chain ${T} ${dc}`);
       adds.push(`add chain ${T} ${sc}`);
-      for (const dc of wantDests) adds.push(`add chain ${T} ${dc}`);
-      adds.push(...serviceRules(s));
+      for (const dc of wantDests) if (only === undefined || only.has(dc)) adds.push(`add chain ${T} ${dc}`);
+      adds.push(...serviceRules(s, only));
     }
     for (const s of want.values()) if (nftFamily(s.key.family) === fam) adds.push(dispatchRule(s));
   }
-  const lines = [...head, ...flushes, ...deletes, ...adds];
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  const lines = [...uniq(head), ...uniq(flushes), ...uniq(deletes), ...adds];
   return { script: lines.length > 0 ? `${lines.join('\n')}\n` : '', warnings };
 }
 

@@ -179,10 +179,10 @@ export function applyChanges(observed: ObservedDataPlane, changes: readonly Chan
 export function canonicalPlane(p: ObservedDataPlane): ObservedDataPlane {
   const services = dedupe(p.services)
     .map((s): ObservedService => ({
-      key: s.key,
+      key: { ...s.key },
       scheduler: s.scheduler,
       persistenceTimeoutS: s.persistenceTimeoutS,
-      destinations: [...s.destinations].sort((a, b) => cmp(destinationKeyText(a), destinationKeyText(b))),
+      destinations: s.destinations.map((d) => ({ ...d })).sort((a, b) => cmp(destinationKeyText(a), destinationKeyText(b))),
       ...(s.damaged === true ? { damaged: true } : {}),
     }))
     .sort((a, b) => cmp(serviceKeyText(a.key), serviceKeyText(b.key)));

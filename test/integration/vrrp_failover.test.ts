@@ -61,7 +61,7 @@ test('two keepalived-ts routers: election, kill -9 of the master, re-election by
 
     // kill -9: no priority 0; b waits Master_Down_Interval from a's last advert.
     const killedAt = performance.now();
-    a.signal('SIGKILL');
+    a.crash(lab);
     const taken = await b.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
     const takeoverMs = taken.atMs - killedAt;
     t.diagnostic(`kill -9 → b MASTER after ${takeoverMs.toFixed(1)} ms (bound ${MDI_100_MS + SLACK_MS} ms)`);

@@ -61,7 +61,7 @@ test('three keepalived-ts routers (150/120/100): election, kill -9 → the 120 t
     const markB = b.lines.length;
     const markC = c.lines.length;
     const killedAt = performance.now();
-    a.signal('SIGKILL');
+    a.crash(lab);
     const taken = await b.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000, markB);
     const takeoverMs = taken.atMs - killedAt;
     t.diagnostic(`kill -9 of the 150 → the 120 MASTER after ${takeoverMs.toFixed(1)} ms (bound ${(MDI_120_MS + SLACK_MS).toFixed(1)} ms)`);

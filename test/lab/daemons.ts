@@ -3,7 +3,7 @@
  * watch its log: every line of stdout and stderr is kept with the monotonic time it
  * arrived, so tests can wait for "(VI_1) Entering MASTER STATE" and measure when.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,23 @@ export class Daemon {
       if (this.child.pid !== undefined) process.kill(this.child.pid, signal);
     } catch {
       // already gone
+    }
+  }
+
+  /**
+   * A crash of the whole daemon, as kill -9 of every process it has (keepalived and
+   * keepalived-ts both run a parent and children; killing only the parent makes the
+   * children stop gracefully, as keepalived's PDEATHSIG does).
+   */
+  crash(lab: Lab): void {
+    const own = lab.host(this.host).ns;
+    const pids = spawnSync('ip', ['netns', 'pids', own], { encoding: 'utf8' }).stdout.split(/\s+/).filter(Boolean);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   }
 

@@ -1,0 +1,275 @@
+/**
+ * The checker daemon (shell): keepalived's checker process. It runs the pure checker
+ * engine (check/check_engine.ts) on a clock, carries out its probes (check/probes/), its
+ * notifications (scripts, FIFO lines, mails through the Notifier) and, after every change,
+ * reconciles the kernel's L4 load balancer (lvs/reconcile.ts → nftables or IPVS backend)
+ * with the engine's desired data plane.
+ *
+ * Runs in its own process (daemon/process_supervisor.ts), so a slow check, TLS or garbage
+ * collection here never delays a VRRP advert.
+ */
+import type { KeepalivedConfig } from '../config/model.js';
+import type { Checker } from '../config/model/lvs.js';
+import {
+  desiredDataPlane,
+  engineNextDeadlineUs,
+  engineStart,
+  engineStep,
+  engineStop,
+  engineTimers,
+  initialEngineState,
+  type CheckEngineState,
+  type EngineAction,
+  type EngineEvent,
+  type EngineTransition,
+} from '../check/check_engine.js';
+import { planChecks, type CheckPlan } from '../check/checker_plan.js';
+import type { ProbeResult } from '../check/probes/probe_result.js';
+import { probeTcp } from '../check/probes/tcp.js';
+import { probeHttp } from '../check/probes/http.js';
+import { probeSmtp } from '../check/probes/smtp.js';
+import { probeDns } from '../check/probes/dns.js';
+import { probeUdp } from '../check/probes/udp.js';
+import { probePing } from '../check/probes/ping.js';
+import { reconcile } from '../lvs/reconcile.js';
+import type { LvsBackend } from '../lvs/backend.js';
+import { openLvsBackend } from '../lvs/ipvs.js';
+import { Notifier } from './notifier.js';
+import { stopWhenParentDies } from './process_supervisor.js';
+import { runAsOf, runCommand } from './script_runner.js';
+import { FileTracker } from '../vrrp/file_tracker.js';
+
+export interface CheckerDaemonOptions {
+  readonly config: KeepalivedConfig;
+  readonly log: (line: string) => void;
+  /** keepalived -I (--dont-release-ipvs): leave the data plane in place on stop. */
+  readonly dontReleaseIpvs: boolean;
+}
+
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+export class CheckerDaemon {
+  private readonly plan: CheckPlan;
+  private state: CheckEngineState;
+  private readonly notifier: Notifier;
+  private backend: LvsBackend | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Probes in flight, by checker id: a late result after stop is ignored. */
+  private readonly inFlight = new Map<number, AbortController>();
+  private readonly fileTrackers: FileTracker[] = [];
+  /** Data-plane reconciliations run one at a time; the latest desired state wins. */
+  private syncing: Promise<void> = Promise.resolve();
+  private syncQueued = false;
+
+  constructor(private readonly o: CheckerDaemonOptions) {
+    this.plan = planChecks(o.config.lvs, o.config.global);
+    this.state = initialEngineState(this.plan);
+    const g = o.config.global;
+    this.notifier = new Notifier({ global: { ...g, vrrpNotifyFifo: g.lvsNotifyFifo }, log: (l) => o.log(l) });
+  }
+
+  async start(): Promise<string | undefined> {
+    try {
+      this.backend = openLvsBackend({});
+    } catch (e) {
+      return `cannot open the load-balancer backend: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    this.o.log(`Using the ${this.backend.kind === 'ipvs' ? 'IPVS' : 'nftables'} data plane`);
+    await this.notifier.open();
+    this.startFileChecks();
+    this.apply(engineStart(this.plan, this.state, { nowUs: monotonicUs(), random: Math.random }));
+    return undefined;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    const t = engineStop(this.plan, this.state);
+    this.apply(t);
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    for (const c of this.inFlight.values()) c.abort();
+    for (const f of this.fileTrackers) f.stop();
+    await this.syncing;
+    if (this.backend !== undefined && !this.o.dontReleaseIpvs) await this.backend.clear();
+    this.backend?.close?.();
+    await this.notifier.close();
+  }
+
+  /** Current desired data plane (for `keepalived-ts lvs`-style listings and tests). */
+  desired() {
+    return desiredDataPlane(this.plan, this.state);
+  }
+
+  private step(e: EngineEvent): void {
+    if (this.stopped) return;
+    this.apply(engineStep(this.plan, this.state, e, monotonicUs()));
+  }
+
+  private apply(t: EngineTransition): void {
+    const before = this.state;
+    this.state = t.state;
+    for (const a of t.actions) this.perform(a);
+    if (before !== t.state || t.actions.length > 0) this.requestSync();
+    this.rearm();
+  }
+
+  private perform(a: EngineAction): void {
+    switch (a.kind) {
+      case 'log':
+        this.o.log(a.text);
+        return;
+      case 'run_probe':
+        this.runProbe(a.checkerId, a.timeoutUs);
+        return;
+      default:
+        this.notifier.notifyPrepared(a, Date.now());
+    }
+  }
+
+  private rearm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.stopped) return;
+    const at = engineNextDeadlineUs(this.state);
+    if (at === undefined) return;
+    const delayMs = Math.max(0, Math.ceil((at - monotonicUs()) / 1000));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      this.apply(engineTimers(this.plan, this.state, monotonicUs()));
+    }, delayMs);
+  }
+
+  private runProbe(checkerId: number, timeoutUs: number): void {
+    const planned = this.plan.checkers[checkerId];
+    if (planned === undefined) return;
+    this.inFlight.get(checkerId)?.abort();
+    const controller = new AbortController();
+    this.inFlight.set(checkerId, controller);
+    const c = planned.config;
+    if (c.type === 'MISC_CHECK') {
+      const ids = runAsOf(c.script, this.o.config.global.defaultScriptUser);
+      void runCommand(c.script, {
+        timeoutMs: timeoutUs / 1000,
+        signal: controller.signal,
+        ...(ids === undefined ? {} : { uid: ids.uid, gid: ids.gid }),
+      }).then((r) => {
+        if (this.inFlight.get(checkerId) !== controller) return;
+        this.inFlight.delete(checkerId);
+        if (r.spawnError !== undefined) {
+          this.step({ kind: 'checker', checkerId, event: { kind: 'script_exited', status: 127 } });
+        } else if (r.signalNumber !== undefined && r.signalNumber !== null && r.exitCode === null) {
+          this.step({ kind: 'checker', checkerId, event: { kind: 'script_killed', signal: r.signalNumber, timedOut: r.timedOut } });
+        } else {
+          this.step({ kind: 'checker', checkerId, event: { kind: 'script_exited', status: r.exitCode ?? 0 } });
+        }
+      });
+      return;
+    }
+    void probeFor(c, controller.signal).then((r) => {
+      if (this.inFlight.get(checkerId) !== controller) return;
+      this.inFlight.delete(checkerId);
+      this.step({ kind: 'checker', checkerId, event: probeEvent(c, r) });
+    });
+  }
+
+  /** FILE_CHECK: a track_file's value decides (weight 0: non-zero is down). */
+  private startFileChecks(): void {
+    for (const planned of this.plan.checkers) {
+      const c = planned.config;
+      if (c.type !== 'FILE_CHECK') continue;
+      const tf = this.o.config.vrrp.trackFiles.find((f) => f.name === c.trackFile);
+      if (tf === undefined) continue;
+      const weight = c.weight ?? tf.weight;
+      const reverse = c.reverse;
+      const verdict = (value: number): boolean => {
+        if (weight === 0) return reverse ? value !== 0 : value === 0;
+        return true;
+      };
+      const t = new FileTracker({
+        file: tf,
+        log: (l) => this.o.log(l),
+        onValue: (_n, value) => this.step({ kind: 'external_state', checkerId: planned.id, up: verdict(value) }),
+      });
+      this.fileTrackers.push(t);
+      void t.start().then(() => this.step({ kind: 'external_state', checkerId: planned.id, up: verdict(t.value) }));
+    }
+  }
+
+  /** Reconcile the kernel with the engine's desired plane; coalesces bursts of changes. */
+  private requestSync(): void {
+    if (this.syncQueued) return;
+    this.syncQueued = true;
+    this.syncing = this.syncing.then(async () => {
+      this.syncQueued = false;
+      const backend = this.backend;
+      if (backend === undefined) return;
+      try {
+        const desired = desiredDataPlane(this.plan, this.state);
+        const observed = await backend.observe();
+        const changes = reconcile(desired, observed);
+        if (changes.length === 0) return;
+        const r = await backend.apply(changes, desired);
+        for (const e of r.errors) this.o.log(`Data plane: ${e}`);
+      } catch (e) {
+        this.o.log(`Data plane: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  }
+}
+
+async function probeFor(c: Exclude<Checker, { type: 'MISC_CHECK' }>, signal: AbortSignal): Promise<ProbeResult> {
+  switch (c.type) {
+    case 'TCP_CHECK':
+      return probeTcp(c, { signal });
+    case 'HTTP_GET':
+    case 'SSL_GET':
+      return probeHttp(c, { signal });
+    case 'SMTP_CHECK':
+      return probeSmtp(c, { signal });
+    case 'DNS_CHECK':
+      return probeDns(c, { signal });
+    case 'UDP_CHECK':
+      return probeUdp(c, { signal });
+    case 'PING_CHECK':
+      return probePing(c, { signal });
+    case 'FILE_CHECK':
+    case 'BFD_CHECK':
+      return { ok: false, reason: 'internal_error', detail: `${c.type} has no probe`, durationMs: 0 };
+  }
+}
+
+/** The engine's probe_result: TCP_CHECK wants `timeout` vs anything else in `detail`. */
+function probeEvent(c: Checker, r: ProbeResult): { kind: 'probe_result'; ok: boolean; detail?: string } {
+  if (r.ok) return { kind: 'probe_result', ok: true };
+  if (c.type === 'TCP_CHECK') {
+    return { kind: 'probe_result', ok: false, detail: r.reason === 'connect_timeout' || r.reason === 'timeout' ? 'timeout' : 'failed' };
+  }
+  return { kind: 'probe_result', ok: false, detail: r.detail };
+}
+
+/** Run the checker daemon until SIGTERM/SIGINT. Resolves with the exit status. */
+export async function runCheckerDaemon(o: CheckerDaemonOptions): Promise<number> {
+  const daemon = new CheckerDaemon(o);
+  const problem = await daemon.start();
+  if (problem !== undefined) {
+    o.log(`keepalived-ts: ${problem}`);
+    await daemon.stop();
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onStop = () => {
+      if (stopping) return;
+      stopping = true;
+      void daemon.stop().then(() => resolve(0));
+    };
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    stopWhenParentDies(onStop);
+    process.on('SIGHUP', () => o.log('Reload (SIGHUP) is not implemented yet; the running configuration is kept'));
+  });
+}

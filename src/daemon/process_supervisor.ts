@@ -1,0 +1,113 @@
+/**
+ * keepalived's process model (shell): a small parent that starts a VRRP child and a checker
+ * child (only those the config needs, or as -P / -C say), forwards signals, and restarts a
+ * child that dies, with keepalived's back-off: at once if it ran for more than 60 s, else
+ * after 1, 2, 4 … 60 s (-R / --dont-respawn: stop instead).
+ *
+ * The children are the same program started again (child_process.fork) with
+ * KEEPALIVED_TS_CHILD=vrrp|checker. A child exits when its parent dies, as keepalived's do
+ * with PR_SET_PDEATHSIG(SIGTERM): the IPC channel closes and the child stops gracefully.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+
+export type ChildRole = 'vrrp' | 'checker';
+
+export const CHILD_ROLE_ENV = 'KEEPALIVED_TS_CHILD';
+
+/** keepalived's names in "Starting VRRP child process, pid=N". */
+const ROLE_TEXT: Readonly<Record<ChildRole, string>> = { vrrp: 'VRRP', checker: 'Healthcheck' };
+
+/** Restart delay after a child died having run `ranMs`, given the previous delay. */
+export function respawnDelayMs(ranMs: number, previousDelayMs: number): number {
+  if (ranMs > 60_000) return 0;
+  return previousDelayMs === 0 ? 1_000 : Math.min(60_000, previousDelayMs * 2);
+}
+
+export interface SupervisorOptions {
+  readonly roles: readonly ChildRole[];
+  /** The program and arguments to start again (process.argv[1] and the command line). */
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly dontRespawn: boolean;
+  /** How long children get to stop on TERM before SIGKILL (keepalived child_wait_time, 5 s). */
+  readonly childWaitMs: number;
+  readonly log: (line: string) => void;
+}
+
+interface Running {
+  child: ChildProcess;
+  startedAt: number;
+  delayMs: number;
+}
+
+/** Runs until SIGTERM/SIGINT (or, with -R, until a child dies). Resolves with the exit status. */
+export function runSupervisor(o: SupervisorOptions): Promise<number> {
+  const running = new Map<ChildRole, Running>();
+  let stopping = false;
+  let exitCode = 0;
+
+  return new Promise<number>((resolve) => {
+    const start = (role: ChildRole, delayMs: number): void => {
+      const child = fork(o.script, [...o.args], {
+        env: { ...process.env, [CHILD_ROLE_ENV]: role },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      running.set(role, { child, startedAt: Date.now(), delayMs });
+      o.log(`Starting ${ROLE_TEXT[role]} child process, pid=${child.pid ?? '?'}`);
+      child.once('exit', (code, signal) => {
+        const r = running.get(role);
+        running.delete(role);
+        if (stopping) {
+          if (running.size === 0) resolve(exitCode);
+          return;
+        }
+        const how = signal !== null ? `signal ${signal}` : `status ${code ?? 0}`;
+        o.log(`${ROLE_TEXT[role]} child process(${child.pid ?? '?'}) died: exited with ${how}`);
+        if (code === 1 && signal === null) {
+          // A child that could not start (no privileges, bad config): stop, as keepalived
+          // does on a fatal child exit status.
+          exitCode = 1;
+          stopAll();
+          return;
+        }
+        if (o.dontRespawn) {
+          exitCode = 1;
+          stopAll();
+          return;
+        }
+        const ran = Date.now() - (r?.startedAt ?? Date.now());
+        const delay = respawnDelayMs(ran, r?.delayMs ?? 0);
+        o.log(`Respawning ${ROLE_TEXT[role]} child process${delay > 0 ? ` in ${delay / 1000} s` : ''}`);
+        setTimeout(() => {
+          if (!stopping) start(role, delay);
+        }, delay);
+      });
+    };
+
+    const stopAll = (): void => {
+      if (stopping) return;
+      stopping = true;
+      if (running.size === 0) {
+        resolve(exitCode);
+        return;
+      }
+      for (const r of running.values()) r.child.kill('SIGTERM');
+      setTimeout(() => {
+        for (const r of running.values()) r.child.kill('SIGKILL');
+      }, o.childWaitMs).unref();
+    };
+
+    process.on('SIGTERM', stopAll);
+    process.on('SIGINT', stopAll);
+    process.on('SIGHUP', () => {
+      for (const r of running.values()) r.child.kill('SIGHUP');
+    });
+    for (const role of o.roles) start(role, 0);
+  });
+}
+
+/** In a child: stop gracefully when the parent goes away (keepalived's PDEATHSIG). */
+export function stopWhenParentDies(stop: () => void): void {
+  if (process.send === undefined) return;
+  process.on('disconnect', stop);
+}
