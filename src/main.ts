@@ -39,6 +39,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function run(argv: readonly string[]): Promise<number> {
+  // Subcommands with flags of their own (genhash's -s/-p/-u clash with keepalived's).
+  if (argv[0] === 'genhash') return runGenhash(argv.slice(1));
+  if (argv[0] === 'lvs') return runLvsList(argv.slice(1));
   const parsed = parseCommandLine(argv);
   if (!parsed.ok) {
     process.stderr.write(`keepalived-ts: ${parsed.message}\n${USAGE}`);
@@ -213,4 +216,35 @@ async function runDaemon(cl: CommandLine): Promise<number> {
 /** A child leaves at once when done: its IPC channel to the parent would keep it alive. */
 function exitChild(code: number): number {
   process.exit(code);
+}
+
+async function runGenhash(argv: readonly string[]): Promise<number> {
+  const { genhashMain } = await import('./check/probes/genhash.js');
+  return genhashMain(
+    argv,
+    { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) },
+    'keepalived-ts genhash',
+  );
+}
+
+async function runLvsList(argv: readonly string[]): Promise<number> {
+  let prefer: 'auto' | 'nftables' | 'ipvs' = 'auto';
+  for (const a of argv) {
+    const m = /^--backend=(auto|nftables|ipvs)$/.exec(a);
+    if (m?.[1] === 'auto' || m?.[1] === 'nftables' || m?.[1] === 'ipvs') prefer = m[1];
+    else {
+      process.stderr.write(`keepalived-ts lvs: unknown argument '${a}'\nUsage: keepalived-ts lvs [--backend=auto|nftables|ipvs]\n`);
+      return 1;
+    }
+  }
+  const { openLvsBackend } = await import('./lvs/ipvs.js');
+  const { formatLvsList } = await import('./lvs/list_format.js');
+  const backend = openLvsBackend({ prefer });
+  try {
+    const plane = await backend.observe();
+    process.stdout.write(formatLvsList(plane, { banner: `keepalived-ts ${backend.kind} data plane` }));
+    return 0;
+  } finally {
+    backend.close?.();
+  }
 }
