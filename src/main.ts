@@ -15,7 +15,7 @@ import {
 import { loadConfig } from './daemon/load_config.js';
 import { VERSION_BANNER } from './daemon/version.js';
 import { CHILD_ROLE_ENV, runSupervisor, type ChildRole } from './daemon/process_supervisor.js';
-import { configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
+import { CONFIG_TEST_EXIT, configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
 import { configTestExitStatus } from './config/config_test.js';
 import { formatConsoleLine } from './daemon/log.js';
 import { dumpConfigLines, configToJson } from './config/dump.js';
@@ -176,7 +176,13 @@ async function runDaemon(cl: CommandLine): Promise<number> {
     if (role === 'vrrp') {
       const { runVrrpDaemon } = await import('./daemon/vrrp_daemon.js');
       return exitChild(
-        await runVrrpDaemon({ config, logDetail: hasOption(cl, 'logDetail'), dontReleaseVrrp: hasOption(cl, 'dontReleaseVrrp'), log }),
+        await runVrrpDaemon({
+          config,
+          reloadConfig: () => load(cl).config,
+          logDetail: hasOption(cl, 'logDetail'),
+          dontReleaseVrrp: hasOption(cl, 'dontReleaseVrrp'),
+          log,
+        }),
       );
     }
     const { runCheckerDaemon } = await import('./daemon/checker_daemon.js');
@@ -208,6 +214,17 @@ async function runDaemon(cl: CommandLine): Promise<number> {
     dontRespawn: hasOption(cl, 'dontRespawn'),
     childWaitMs: 5_000,
     log,
+    // A configuration that keepalived -t would call fatal (or cannot read) is refused and
+    // the running one is kept; warnings do not block a reload, as in keepalived.
+    checkReload: () => {
+      const next = load(cl);
+      for (const d of next.diagnostics) log(formatDiagnostic(d));
+      const c = next.config;
+      if (c === undefined || configTestExitCode(next.diagnostics) === CONFIG_TEST_EXIT.config) return false;
+      // keepalived-ts: a configuration with nothing to run (a missing or emptied file is
+      // only a note for keepalived) would tear every instance down: refused.
+      return c.vrrp.instances.length > 0 || c.lvs.virtualServers.length > 0;
+    },
   });
   log(`Stopped ${VERSION_BANNER}`);
   return code;

@@ -38,6 +38,31 @@ import { Notifier } from './notifier.js';
 import { stopWhenParentDies } from './process_supervisor.js';
 import { runAsOf, runCommand } from './script_runner.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
+import { networkInterfaces } from 'node:os';
+import { formatIp, parseIp } from '../lib/ip.js';
+import { loadNative } from '../net/native.js';
+import { NetlinkMonitor } from '../net/netlink/rtnl.js';
+import { RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR } from '../net/netlink/codec.js';
+
+/**
+ * The desired plane is reconciled when it changes; besides, every REPAIR_INTERVAL_MS the
+ * kernel is compared with it again, so someone else's edits are repaired.
+ */
+export const REPAIR_INTERVAL_MS = 5_000;
+/** ha_suspend without a netlink monitor: how often the local addresses are polled. */
+const ADDRESS_POLL_MS = 1_000;
+
+/** The normalised addresses configured on this host (getifaddrs). */
+function localAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      const ip = parseIp(a.address.split('%')[0] ?? '');
+      if (ip !== undefined) out.add(formatIp(ip));
+    }
+  }
+  return out;
+}
 
 export interface CheckerDaemonOptions {
   readonly config: KeepalivedConfig;
@@ -63,6 +88,14 @@ export class CheckerDaemon {
   /** Data-plane reconciliations run one at a time; the latest desired state wins. */
   private syncing: Promise<void> = Promise.resolve();
   private syncQueued = false;
+  /** JSON of the desired plane last handed to the reconciler (undefined: sync again). */
+  private lastDesired: string | undefined;
+  private repairTimer: NodeJS.Timeout | undefined;
+  /** ha_suspend: the normalised address of each such virtual server, by index. */
+  private readonly suspendable = new Map<number, string>();
+  private readonly vipPresent = new Map<number, boolean>();
+  private monitor: NetlinkMonitor | undefined;
+  private addressPoll: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: CheckerDaemonOptions) {
     this.plan = planChecks(o.config.lvs, o.config.global);
@@ -80,16 +113,70 @@ export class CheckerDaemon {
     this.o.log(`Using the ${this.backend.kind === 'ipvs' ? 'IPVS' : 'nftables'} data plane`);
     await this.notifier.open();
     this.startFileChecks();
-    this.apply(engineStart(this.plan, this.state, { nowUs: monotonicUs(), random: Math.random }));
+    this.startAddressWatch();
+    this.apply(
+      engineStart(this.plan, this.state, {
+        nowUs: monotonicUs(),
+        random: Math.random,
+        vipPresent: (v) => this.vipPresent.get(v) ?? true,
+      }),
+    );
+    this.repairTimer = setInterval(() => {
+      this.lastDesired = undefined;
+      this.requestSync();
+    }, REPAIR_INTERVAL_MS);
     return undefined;
+  }
+
+  /**
+   * ha_suspend (check_daemon.c kernel_netlink + update_checker_activity): a virtual
+   * server's checkers run only while its address is configured here. Address events
+   * from rtnetlink trigger a re-read of the local addresses (polled when netlink fails).
+   */
+  private startAddressWatch(): void {
+    this.plan.virtualServers.forEach((pv, v) => {
+      const key = pv.config.key;
+      if (!pv.config.haSuspend || key.kind !== 'address') return;
+      const ip = parseIp(key.address.address);
+      if (ip !== undefined) this.suspendable.set(v, formatIp(ip));
+    });
+    if (this.suspendable.size === 0) return;
+    this.refreshVipPresence(false);
+    try {
+      this.monitor = new NetlinkMonitor(loadNative(), { groups: RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR }, () =>
+        this.refreshVipPresence(true),
+      );
+      const err = this.monitor.start();
+      if (err !== 0) throw new Error(`errno ${err}`);
+    } catch (e) {
+      this.monitor = undefined;
+      this.o.log(`ha_suspend: no netlink address events (${e instanceof Error ? e.message : String(e)}); polling`);
+      this.addressPoll = setInterval(() => this.refreshVipPresence(true), ADDRESS_POLL_MS);
+    }
+  }
+
+  private refreshVipPresence(notify: boolean): void {
+    if (this.stopped) return;
+    const local = localAddresses();
+    for (const [v, address] of this.suspendable) {
+      const present = local.has(address);
+      const was = this.vipPresent.get(v);
+      this.vipPresent.set(v, present);
+      if (notify && was !== present) this.step({ kind: 'vip_presence', virtualServer: v, present });
+    }
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
-    const t = engineStop(this.plan, this.state);
-    this.apply(t);
+    // keepalived-compat: with -I (--dont-release-ipvs) checker_terminate_phase1 skips
+    // clear_services altogether: no "Shutting down service" lines, no omega notifies and
+    // the kernel keeps the services (so no reconciliation towards an empty plane either).
+    if (!this.o.dontReleaseIpvs) this.apply(engineStop(this.plan, this.state));
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.repairTimer !== undefined) clearInterval(this.repairTimer);
+    if (this.addressPoll !== undefined) clearInterval(this.addressPoll);
+    this.monitor?.stop();
     for (const c of this.inFlight.values()) c.abort();
     for (const f of this.fileTrackers) f.stop();
     await this.syncing;
@@ -112,7 +199,8 @@ export class CheckerDaemon {
     const before = this.state;
     this.state = t.state;
     for (const a of t.actions) this.perform(a);
-    if (before !== t.state || t.actions.length > 0) this.requestSync();
+    // Most transitions only move a checker's deadline: reconcile when the plane changes.
+    if (before !== t.state && JSON.stringify(this.desired()) !== this.lastDesired) this.requestSync();
     this.rearm();
   }
 
@@ -207,15 +295,19 @@ export class CheckerDaemon {
       this.syncQueued = false;
       const backend = this.backend;
       if (backend === undefined) return;
+      const desired = desiredDataPlane(this.plan, this.state);
+      const text = JSON.stringify(desired);
+      this.lastDesired = text;
       try {
-        const desired = desiredDataPlane(this.plan, this.state);
         const observed = await backend.observe();
         const changes = reconcile(desired, observed);
         if (changes.length === 0) return;
         const r = await backend.apply(changes, desired);
         for (const e of r.errors) this.o.log(`Data plane: ${e}`);
+        if (r.errors.length > 0 && this.lastDesired === text) this.lastDesired = undefined; // retry on the next change
       } catch (e) {
         this.o.log(`Data plane: ${e instanceof Error ? e.message : String(e)}`);
+        if (this.lastDesired === text) this.lastDesired = undefined;
       }
     });
   }

@@ -32,6 +32,8 @@ export interface SupervisorOptions {
   /** How long children get to stop on TERM before SIGKILL (keepalived child_wait_time, 5 s). */
   readonly childWaitMs: number;
   readonly log: (line: string) => void;
+  /** SIGHUP: true when the new configuration may be loaded (the children then get HUP). */
+  readonly checkReload?: () => boolean;
 }
 
 interface Running {
@@ -100,6 +102,12 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     process.on('SIGTERM', stopAll);
     process.on('SIGINT', stopAll);
     process.on('SIGHUP', () => {
+      if (stopping) return;
+      o.log('Reloading ...');
+      if (o.checkReload !== undefined && !o.checkReload()) {
+        o.log('Reload refused: the new configuration fails the check; the running configuration is kept');
+        return;
+      }
       for (const r of running.values()) r.child.kill('SIGHUP');
     });
     for (const role of o.roles) start(role, 0);

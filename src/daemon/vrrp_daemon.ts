@@ -28,6 +28,8 @@ import { runAsOf } from './script_runner.js';
 
 export interface VrrpDaemonOptions {
   readonly config: KeepalivedConfig;
+  /** Parses the configuration again (SIGHUP); undefined when it cannot be used. */
+  readonly reloadConfig?: () => KeepalivedConfig | undefined;
   /** keepalived -D: print `detail` lines too. */
   readonly logDetail: boolean;
   /** keepalived -V (--dont-release-vrrp): leave VIPs in place on stop. */
@@ -69,7 +71,6 @@ export class VrrpDaemon {
   private readonly sockets = new Map<string, VrrpSocket>();
   private readonly links = new Map<string, Link>();
   private readonly addresses: AddressInfo[] = [];
-  private readonly scriptTrackers: ScriptTracker[] = [];
   private readonly fileTrackers: FileTracker[] = [];
   private runtime: VrrpRuntime | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -78,7 +79,13 @@ export class VrrpDaemon {
   private readonly vipsWanted = new Map<string, boolean>();
   private readonly instances = new Map<string, VrrpInstance>();
 
+  /** The configuration in force (replaced by a reload). */
+  private config: KeepalivedConfig;
+  /** vrrp_script trackers by name, with the definition they run. */
+  private readonly scriptTrackerByName = new Map<string, { tracker: ScriptTracker; key: string }>();
+
   constructor(private readonly o: VrrpDaemonOptions, native: NativeBinding = loadNative()) {
+    this.config = o.config;
     this.native = native;
     this.rtnl = new RtnlClient(native);
     this.vipManager = new VipManager({ request: (m) => this.rtnl.request(m) });
@@ -103,7 +110,7 @@ export class VrrpDaemon {
     if (!g.ok) return `cannot open the gratuitous ARP socket: ${g.error.message} (needs CAP_NET_RAW)`;
     this.garp = g.sender;
 
-    const cfg = this.o.config;
+    const cfg = this.config;
     const runtime = new VrrpRuntime(this.ports(), cfg.vrrp.instances, cfg.vrrp.syncGroups, (vi) => ({
       primaryAddress: this.primaryAddress(vi) ?? '0.0.0.0',
     }));
@@ -143,7 +150,7 @@ export class VrrpDaemon {
     if (rt !== undefined) rt.shutdown();
     this.wakeAt(undefined);
     await Promise.all([...this.chains.values()]);
-    for (const t of this.scriptTrackers) await t.stop();
+    for (const t of this.scriptTrackerByName.values()) await t.tracker.stop();
     for (const t of this.fileTrackers) t.stop();
     this.monitor?.stop();
     for (const s of this.sockets.values()) s.close();
@@ -200,7 +207,7 @@ export class VrrpDaemon {
   }
 
   private openSockets(runtime: VrrpRuntime): string | undefined {
-    for (const vi of this.o.config.vrrp.instances) {
+    for (const vi of this.config.vrrp.instances) {
       const key = socketKeyOf(vi);
       if (this.sockets.has(key)) continue;
       const ifname = vi.interfaceName;
@@ -228,34 +235,99 @@ export class VrrpDaemon {
     return undefined;
   }
 
-  private startTrackers(runtime: VrrpRuntime): void {
+  /**
+   * Start the trackers the instances need. On a reload, a vrrp_script whose definition is
+   * unchanged keeps running (and its result); a new or changed one starts "considered
+   * successful", as keepalived does on reload.
+   */
+  private startTrackers(runtime: VrrpRuntime, isReload = false): void {
     const tracked = runtime.trackedObjects();
-    const vrrp = this.o.config.vrrp;
+    const vrrp = this.config.vrrp;
+    const wanted = new Set<string>();
     for (const script of vrrp.scripts) {
-      const isTracked = tracked.some((t) => t.kind === 'script' && t.name === script.name);
-      if (!isTracked) continue;
+      if (!tracked.some((t) => t.kind === 'script' && t.name === script.name)) continue;
+      wanted.add(script.name);
+      const key = definitionKey(script);
+      const running = this.scriptTrackerByName.get(script.name);
+      if (running !== undefined && running.key === key) continue;
+      if (running !== undefined) void running.tracker.stop();
       const t = new ScriptTracker({
         script,
-        isTracked,
+        isTracked: true,
+        isReload,
         // script_user / the script's own `user`: keepalived drops root for scripts.
-        runAs: runAsOf(script.command, this.o.config.global.defaultScriptUser),
+        runAs: runAsOf(script.command, this.config.global.defaultScriptUser),
         log: (l) => this.log(l),
         onChange: (name, status) =>
           runtime.setTrackStatus('script', name, { kind: 'script', result: status === 'up' ? 'good' : 'bad' }),
       });
-      this.scriptTrackers.push(t);
+      this.scriptTrackerByName.set(script.name, { tracker: t, key });
+      if (isReload) runtime.setTrackStatus('script', script.name, { kind: 'script', result: 'good' });
       t.start();
     }
+    for (const [name, running] of this.scriptTrackerByName) {
+      if (wanted.has(name)) continue;
+      void running.tracker.stop();
+      this.scriptTrackerByName.delete(name);
+    }
+    for (const t of this.fileTrackers) t.stop();
+    this.fileTrackers.length = 0;
     for (const file of vrrp.trackFiles) {
       if (!tracked.some((t) => t.kind === 'file' && t.name === file.name)) continue;
       const t = new FileTracker({
         file,
+        isReload,
         log: (l) => this.log(l),
         onValue: (name, value) => runtime.setTrackStatus('file', name, { kind: 'file', value }),
       });
       this.fileTrackers.push(t);
       void t.start().then(() => runtime.setTrackStatus('file', file.name, { kind: 'file', value: t.value }));
     }
+  }
+
+  /**
+   * SIGHUP: keepalived's reload as a diff (runtime.reload). Unchanged instances keep their
+   * state and VIPs; VIPs dropped from a kept master's config are removed.
+   */
+  async reload(): Promise<void> {
+    const rt = this.runtime;
+    if (rt === undefined) return;
+    this.log('Reloading');
+    const next = this.o.reloadConfig?.();
+    if (next === undefined) {
+      this.log('Reload failed: the configuration cannot be used; keeping the running configuration');
+      return;
+    }
+    this.config = next;
+    const nextByName = new Map(next.vrrp.instances.map((vi) => [vi.name, vi]));
+    // VIPs a kept instance no longer has.
+    for (const [name, oldVi] of this.instances) {
+      const vi = nextByName.get(name);
+      if (vi === undefined || this.vipsWanted.get(name) !== true) continue;
+      const still = new Set(this.vipEntries(vi).map((e) => `${e.address}/${e.prefixLength}`));
+      const gone = this.vipEntries(oldVi).filter((e) => !still.has(`${e.address}/${e.prefixLength}`));
+      if (gone.length > 0) this.enqueue(name, async () => this.logChanges(await this.vipManager.removeVips(gone)));
+    }
+    for (const vi of next.vrrp.instances) this.instances.set(vi.name, vi);
+    const problem = this.openSockets(rt);
+    if (problem !== undefined) this.log(`keepalived-ts: ${problem}`);
+    const summary = rt.reload(next.vrrp.instances, next.vrrp.syncGroups, (vi) => ({
+      primaryAddress: this.primaryAddress(vi) ?? '0.0.0.0',
+    }));
+    for (const name of summary.removed) this.instances.delete(name);
+    // Sockets nobody listens on any more.
+    const keys = new Set(next.vrrp.instances.map((vi) => socketKeyOf(vi)));
+    for (const [key, sock] of this.sockets) {
+      if (keys.has(key)) continue;
+      sock.close();
+      this.sockets.delete(key);
+    }
+    for (const t of rt.trackedObjects()) {
+      if (t.kind !== 'interface') continue;
+      rt.setTrackStatus('interface', t.name, { kind: 'interface', isUp: this.links.get(t.name)?.isUp ?? false });
+    }
+    this.startTrackers(rt, true);
+    this.log('Reload complete');
   }
 
   private onNetlink(e: MonitorEvent): void {
@@ -355,7 +427,7 @@ export class VrrpDaemon {
         if (vi !== undefined) this.notifier.notifyInstance(vi, state, priority, Date.now());
       },
       notifyGroup: (group, state) => {
-        const g = this.o.config.vrrp.syncGroups.find((x) => x.name === group);
+        const g = this.config.vrrp.syncGroups.find((x) => x.name === group);
         if (g !== undefined) this.notifier.notifyGroup(g, state, Date.now());
       },
       log: (level, text) => (level === 'info' ? this.log(text) : this.detail(text)),
@@ -448,6 +520,11 @@ export async function runVrrpDaemon(o: VrrpDaemonOptions): Promise<number> {
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
     stopWhenParentDies(onStop);
-    process.on('SIGHUP', () => o.log('Reload (SIGHUP) is not implemented yet; the running configuration is kept'));
+    process.on('SIGHUP', () => void daemon.reload());
   });
+}
+
+/** A definition's identity for reload: its config without source locations. */
+function definitionKey(value: unknown): string {
+  return JSON.stringify(value, (k, v: unknown) => (k === 'at' ? undefined : v));
 }

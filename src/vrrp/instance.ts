@@ -34,6 +34,8 @@ export type TransitionReason =
   | 'fault'
   | 'fault_cleared'
   | 'shutdown'
+  /** A reload removed or restarted the instance. */
+  | 'reload'
   /** Someone else deleted one of our VIPs (keepalived_netlink.c set_vrrp_backup). */
   | 'vip_deleted'
   /** A vrrp_sync_group moved this member along with another member. */

@@ -61,7 +61,8 @@ export interface VrrpPorts {
   setVips(instance: string, present: boolean): void;
   /** `count` gratuitous ARPs / unsolicited NAs for each VIP of the instance. */
   sendGarp(instance: string, count: number): void;
-  notifyInstance(instance: string, state: NotifyState, priority: number): void;
+  /** DELETED: the instance was removed by a reload (notify_deleted, else reported as FAULT). */
+  notifyInstance(instance: string, state: NotifyState | 'DELETED', priority: number): void;
   notifyGroup(group: string, state: GroupNotifyState): void;
   /** keepalived's log text; `detail` lines are printed only with -D. */
   log(level: 'info' | 'detail', text: string): void;
@@ -87,6 +88,12 @@ export interface InstanceCounters {
   readonly transitionsByReason: Map<TransitionReason, number>;
   /** Monotonic µs of the last advert accepted, by source address. */
   readonly lastAdvertUsBySource: Map<string, number>;
+}
+
+export interface ReloadSummary {
+  readonly kept: string[];
+  readonly added: string[];
+  readonly removed: string[];
 }
 
 interface Unit {
@@ -140,39 +147,52 @@ export class VrrpRuntime {
     private readonly ports: VrrpPorts,
     instances: readonly VrrpInstance[],
     syncGroups: readonly VrrpSyncGroup[],
-    facts: (vi: VrrpInstance) => InstanceHostFacts,
+    private facts: (vi: VrrpInstance) => InstanceHostFacts,
   ) {
+    this.build(instances, syncGroups, () => true);
+  }
+
+  /** Create units and initial states for the instances `wanted` selects, and their groups. */
+  private build(instances: readonly VrrpInstance[], syncGroups: readonly VrrpSyncGroup[], wanted: (name: string) => boolean): string[] {
     const groupOf = new Map<string, VrrpSyncGroup>();
     for (const g of syncGroups) for (const m of g.members) groupOf.set(m, g);
+    const created: string[] = [];
     for (const vi of instances) {
+      if (!wanted(vi.name)) continue;
       const g = groupOf.get(vi.name);
-      const f = facts(vi);
-      const defaultGroup = vi.family === 6 ? VRRP_MULTICAST_V6 : VRRP_MULTICAST_V4;
-      this.units.set(vi.name, {
-        config: vi,
-        specs: trackSpecsForInstance(vi, { syncGroup: g }),
-        receiving: {
-          name: vi.name,
-          family: vi.family,
-          expectation: advertExpectationFromConfig(vi),
-          checksumMode: 'pseudo_header',
-          vipCount: vi.virtualIpAddresses.filter((v) => v.family === vi.family).length,
-        },
-        destinations: vi.isUnicast ? vi.unicastPeers.map((p) => p.address) : [vi.multicastGroup ?? defaultGroup],
-        source: f.primaryAddress,
-        group: g?.name,
-        counters: newCounters(),
-      });
-      this.singles.set(vi.name, initialState(instanceParamsFromConfig(vi, f.primaryAddress)));
+      this.units.set(vi.name, this.unitOf(vi, g));
+      this.singles.set(vi.name, initialState(instanceParamsFromConfig(vi, this.facts(vi).primaryAddress)));
+      created.push(vi.name);
     }
     for (const g of syncGroups) {
+      if (!g.members.some((m) => created.includes(m))) continue;
       const members = g.members.flatMap((m) => {
-        const s = this.singles.get(m);
-        return s === undefined ? [] : [s];
+        const st = this.singles.get(m);
+        return st === undefined ? [] : [st];
       });
       for (const m of g.members) this.singles.delete(m);
       this.groups.set(g.name, initialGroup(g.name, members));
     }
+    return created;
+  }
+
+  private unitOf(vi: VrrpInstance, g: VrrpSyncGroup | undefined): Unit {
+    const defaultGroup = vi.family === 6 ? VRRP_MULTICAST_V6 : VRRP_MULTICAST_V4;
+    return {
+      config: vi,
+      specs: trackSpecsForInstance(vi, { syncGroup: g }),
+      receiving: {
+        name: vi.name,
+        family: vi.family,
+        expectation: advertExpectationFromConfig(vi),
+        checksumMode: 'pseudo_header',
+        vipCount: vi.virtualIpAddresses.filter((v) => v.family === vi.family).length,
+      },
+      destinations: vi.isUnicast ? vi.unicastPeers.map((p) => p.address) : [vi.multicastGroup ?? defaultGroup],
+      source: this.facts(vi).primaryAddress,
+      group: g?.name,
+      counters: this.units.get(vi.name)?.counters ?? newCounters(),
+    };
   }
 
   // ---- queries ------------------------------------------------------------------------
@@ -332,6 +352,117 @@ export class VrrpRuntime {
     }
     this.stopped = true;
     this.ports.wakeAt(undefined);
+  }
+
+  /**
+   * keepalived's reload (HUP): instances that keep their name, socket (interface, family,
+   * unicast/multicast), VRID and sync group keep their state and VIPs: no transition, no
+   * notify; their new settings apply from now on (a master re-asserts its VIPs). Removed
+   * instances that were MASTER send priority 0 and remove their VIPs, and every removed
+   * instance reports DELETED (FAULT unless notify_deleted). New instances start as at boot.
+   * Members of a sync group whose membership changed restart with their group.
+   */
+  reload(instances: readonly VrrpInstance[], syncGroups: readonly VrrpSyncGroup[], facts: (vi: VrrpInstance) => InstanceHostFacts): ReloadSummary {
+    const summary: ReloadSummary = { kept: [], added: [], removed: [] };
+    if (!this.started || this.stopped) return summary;
+    this.facts = facts;
+    const now = this.ports.nowUs();
+    const next = new Map(instances.map((vi) => [vi.name, vi]));
+    const newGroupOf = new Map<string, VrrpSyncGroup>();
+    for (const g of syncGroups) for (const m of g.members) newGroupOf.set(m, g);
+    const oldGroupMembers = new Map([...this.groups.values()].map((g) => [g.name, g.members.map((m) => m.params.name).join(',')]));
+    const groupSame = (name: string): boolean => {
+      const oldG = this.units.get(name)?.group;
+      const newG = newGroupOf.get(name);
+      if (oldG === undefined || newG === undefined) return oldG === newG?.name;
+      return oldG === newG.name && oldGroupMembers.get(oldG) === newG.members.join(',');
+    };
+    const keeps = (name: string): boolean => {
+      const old = this.units.get(name)?.config;
+      const vi = next.get(name);
+      return old !== undefined && vi !== undefined && socketKeyOf(old) === socketKeyOf(vi) && old.vrid === vi.vrid && groupSame(name);
+    };
+    // A group is kept only when every member is.
+    for (const [gname, g] of this.groups) {
+      if (g.members.every((m) => keeps(m.params.name))) continue;
+      for (const m of g.members) this.removeInstance(m.params.name, m, next.has(m.params.name));
+      this.groups.delete(gname);
+    }
+    for (const [name, st] of [...this.singles]) {
+      if (keeps(name)) continue;
+      this.removeInstance(name, st, next.has(name));
+      this.singles.delete(name);
+    }
+    for (const name of [...this.units.keys()]) {
+      if (this.stateOf(name) === undefined) {
+        this.units.delete(name);
+        if (!next.has(name)) summary.removed.push(name);
+      }
+    }
+    // Kept instances: new settings, same state.
+    for (const [name, vi] of next) {
+      if (!this.units.has(name)) continue;
+      const unit = this.unitOf(vi, newGroupOf.get(name));
+      this.units.set(name, unit);
+      const params = instanceParamsFromConfig(vi, unit.source);
+      this.replaceState(name, (st) => ({ ...st, params }));
+      summary.kept.push(name);
+      const st = this.stateOf(name);
+      if (st?.state === 'MASTER') {
+        this.ports.log('info', `(${name}) setting VIPs.`);
+        this.ports.setVips(name, true);
+      }
+      if (st !== undefined) for (const e of trackerEvents(st, this.verdictOf(unit))) this.dispatch(name, e);
+    }
+    // New instances start as at boot.
+    const added = this.build(instances, syncGroups, (name) => !this.units.has(name));
+    summary.added.push(...added);
+    for (const name of added) {
+      const single = this.singles.get(name);
+      if (single === undefined) continue;
+      const v = this.verdictOf(this.unit(name));
+      const t = step({ ...single, effectivePriority: v.effectivePriority, isFaulted: v.isFault }, { kind: 'startup' }, now);
+      this.singles.set(name, t.state);
+      this.perform(name, t.actions);
+    }
+    for (const [gname, g] of this.groups) {
+      if (!g.members.some((m) => added.includes(m.params.name)) || g.state !== 'INIT') continue;
+      const members = g.members.map((m) => {
+        const v = this.verdictOf(this.unit(m.params.name));
+        return { ...m, effectivePriority: v.effectivePriority, isFaulted: v.isFault };
+      });
+      const t = startGroup({ ...g, members }, now);
+      this.groups.set(gname, t.group);
+      this.performGroup(t.actions);
+    }
+    this.rearm();
+    return summary;
+  }
+
+  /** A reload removed (or restarts) the instance: keepalived's deletion path. */
+  private removeInstance(name: string, st: InstanceState, isRestart: boolean): void {
+    const u = this.units.get(name);
+    if (u === undefined) return;
+    if (st.state === 'MASTER') {
+      this.sendAdvert(u, 0);
+      this.ports.log('detail', `(${name}) sent 0 priority`);
+      this.ports.log('info', `(${name}) removing VIPs.`);
+      this.ports.setVips(name, false);
+    }
+    if (!isRestart) this.ports.notifyInstance(name, 'DELETED', st.effectivePriority);
+    this.ports.onTransition?.(name, st.state, 'STOP', 'reload');
+  }
+
+  private replaceState(name: string, f: (s: InstanceState) => InstanceState): void {
+    const single = this.singles.get(name);
+    if (single !== undefined) {
+      this.singles.set(name, f(single));
+      return;
+    }
+    const gname = this.units.get(name)?.group;
+    const g = gname === undefined ? undefined : this.groups.get(gname);
+    if (g === undefined || gname === undefined) return;
+    this.groups.set(gname, { ...g, members: g.members.map((m) => (m.params.name === name ? f(m) : m)) });
   }
 
   // ---- internals ----------------------------------------------------------------------

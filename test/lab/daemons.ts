@@ -124,6 +124,11 @@ export class Daemon {
     }
   }
 
+  /** The config file the daemon was started with (rewrite it, then signal HUP). */
+  get configPath(): string {
+    return join(this.dir, 'keepalived.conf');
+  }
+
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }

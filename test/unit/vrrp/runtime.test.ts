@@ -188,3 +188,79 @@ vrrp_instance VI_2 {
   assert.equal(vips.get('VI_1'), false);
   assert.equal(vips.get('VI_2'), false);
 });
+
+test('runtime reload: an unchanged master keeps its state and VIPs (no transition, no notify); a removed one sends priority 0 and reports DELETED; a new one starts', () => {
+  const two = (p1: number) => vrrpConfig(`
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority ${p1}
+  virtual_ipaddress { 10.0.0.100/24 }
+}
+vrrp_instance VI_2 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 52
+  priority 150
+  virtual_ipaddress { 10.0.0.101/24 }
+}`);
+  const cfg = two(150);
+  let now = 0;
+  let wake: number | undefined;
+  const events: string[] = [];
+  const sent: number[] = [];
+  const rt = new VrrpRuntime(
+    {
+      nowUs: () => now,
+      wakeAt: (at) => (wake = at),
+      sendAdvert: (_i, msg) => sent.push(msg[2] ?? -1),
+      setVips: (i, p) => events.push(`vips ${i} ${p}`),
+      sendGarp: () => {},
+      notifyInstance: (i, s) => events.push(`notify ${i} ${s}`),
+      notifyGroup: () => {},
+      log: () => {},
+      onTransition: (i, f, t) => events.push(`transition ${i} ${f}->${t}`),
+    },
+    cfg.instances,
+    cfg.syncGroups,
+    () => ({ primaryAddress: '10.0.0.1' }),
+  );
+  rt.start();
+  for (let i = 0; i < 10 && wake !== undefined && wake < 5_000_000; i++) {
+    now = wake;
+    rt.onTimer();
+  }
+  assert.equal(rt.stateOf('VI_1')?.state, 'MASTER');
+  assert.equal(rt.stateOf('VI_2')?.state, 'MASTER');
+  events.length = 0;
+  sent.length = 0;
+
+  // VI_1's priority changes, VI_2 goes, VI_3 arrives.
+  const next = vrrpConfig(`
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority 200
+  virtual_ipaddress { 10.0.0.100/24 }
+}
+vrrp_instance VI_3 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 53
+  priority 100
+  virtual_ipaddress { 10.0.0.103/24 }
+}`);
+  const summary = rt.reload(next.instances, next.syncGroups, () => ({ primaryAddress: '10.0.0.1' }));
+  assert.deepEqual(summary, { kept: ['VI_1'], added: ['VI_3'], removed: ['VI_2'] });
+  assert.equal(rt.stateOf('VI_1')?.state, 'MASTER', 'VI_1 stays MASTER');
+  assert.equal(rt.stateOf('VI_1')?.params.basePriority, 200);
+  assert.equal(rt.stateOf('VI_2'), undefined);
+  assert.equal(rt.stateOf('VI_3')?.state, 'BACKUP');
+  assert.ok(!events.some((e) => e.startsWith('transition VI_1')), 'no transition for VI_1');
+  assert.ok(!events.some((e) => e.startsWith('notify VI_1')), 'no notify for VI_1');
+  assert.ok(events.includes('vips VI_2 false'));
+  assert.ok(events.includes('notify VI_2 DELETED'));
+  assert.ok(sent.includes(0), 'VI_2 sent priority 0');
+});
