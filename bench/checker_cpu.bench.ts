@@ -16,7 +16,8 @@
  *             N/5 real servers each (one listener namespace per virtual server), every
  *             real server with `TCP_CHECK { connect_timeout 1 }`, delay_loop 1.
  *  haproxy-N  `haproxy -db -f cfg`: one backend of the same N servers, `check inter 1s`,
- *             `timeout check 1s`, `timeout connect 1s`; threads left to HAProxy (auto).
+ *             `timeout check 1s`, `timeout connect 1s`; threads left to HAProxy (auto); an idle
+ *             frontend on 127.0.0.1:8080 (HAProxy will not start without a listener).
  * Each phase: start, wait for the first checks to arrive, warm up (--warmup s), then measure
  * over --window s: CPU = Δ(utime+stime) of the checker child (and of haproxy) from
  * /proc/<pid>/stat; children = Δ(cutime+cstime) (the nft commands the checker runs and
@@ -223,9 +224,9 @@ function haproxyConf(lab: Lab, n: number): string {
     '  default_backend servers',
     'backend servers',
     '  balance roundrobin',
-    '  default-server check inter 1s',
   ];
-  for (const s of serverList(lab, n)) out.push(`  server ${s.host}_${s.port} ${s.address}:${s.port}`);
+  // (`default-server check` does not start the checks in 2.6; each server says it.)
+  for (const s of serverList(lab, n)) out.push(`  server ${s.host}_${s.port} ${s.address}:${s.port} check inter 1s`);
   return `${out.join('\n')}\n`;
 }
 

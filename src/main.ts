@@ -15,6 +15,7 @@ import {
 import { loadConfig } from './daemon/load_config.js';
 import { VERSION_BANNER } from './daemon/version.js';
 import { CHILD_ROLE_ENV, runSupervisor, type ChildRole } from './daemon/process_supervisor.js';
+import { DEFAULT_PID_FILES, claimPidFile, releasePidFile } from './daemon/pidfile.js';
 import { CONFIG_TEST_EXIT, configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
 import { configTestExitStatus } from './config/config_test.js';
 import { formatConsoleLine } from './daemon/log.js';
@@ -173,6 +174,13 @@ async function runDaemon(cl: CommandLine): Promise<number> {
   if (role === 'vrrp' || role === 'checker') {
     // A child of ours: the parent has reported the diagnostics already.
     if (config === undefined) return exitChild(1);
+    const childPidFile =
+      role === 'vrrp'
+        ? optionValue(cl, 'vrrpPidFile') ?? DEFAULT_PID_FILES.vrrp
+        : optionValue(cl, 'checkersPidFile') ?? DEFAULT_PID_FILES.checker;
+    const claimed = claimPidFile(childPidFile);
+    if (!claimed.ok) log(claimed.reason);
+    process.on('exit', () => releasePidFile(childPidFile));
     if (role === 'vrrp') {
       const { runVrrpDaemon } = await import('./daemon/vrrp_daemon.js');
       return exitChild(
@@ -188,6 +196,13 @@ async function runDaemon(cl: CommandLine): Promise<number> {
     const { runCheckerDaemon } = await import('./daemon/checker_daemon.js');
     return exitChild(await runCheckerDaemon({ config, dontReleaseIpvs: hasOption(cl, 'dontReleaseIpvs'), log }));
   }
+  const pidFile = optionValue(cl, 'pidFile') ?? DEFAULT_PID_FILES.parent;
+  const claim = claimPidFile(pidFile);
+  if (!claim.ok) {
+    log(claim.reason);
+    return 1;
+  }
+  process.on('exit', () => releasePidFile(pidFile));
   log(`Starting ${VERSION_BANNER}`);
   log(`Command line: '${['keepalived-ts', ...process.argv.slice(2)].join(' ')}'`);
   log(`Opening file '${configFile(cl)}'.`);

@@ -53,7 +53,7 @@ export function startDaemonWith(katsBin: string, lab: Lab, host: string, kind: D
   writeFileSync(conf, configText);
   const argv =
     kind === 'keepalived-ts'
-      ? [process.execPath, katsBin, '-n', '-l', '-D', '-f', conf]
+      ? [process.execPath, katsBin, '-n', '-l', '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')]
       : ['keepalived', '-n', '-l', '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')];
   const child = lab.spawn(host, argv, { cwd: dir });
   return new Daemon(kind, host, child, dir);

@@ -34,3 +34,22 @@ test('keepalived-ts lvs rejects an unknown backend with its usage', async () => 
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Usage: keepalived-ts lvs/);
 });
+
+test('the daemon refuses to start while a live process holds its pid file ("daemon is already running")', async () => {
+  const { mkdtempSync, writeFileSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'kats-pid-'));
+  try {
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, 'vrrp_instance VI_1 {\n  interface lo\n  virtual_router_id 1\n  priority 100\n  virtual_ipaddress {\n    127.0.0.77\n  }\n}\n');
+    const pid = join(dir, 'k.pid');
+    writeFileSync(pid, `${process.pid}\n`); // this test process: alive
+    const r = await run(['-n', '-l', '-f', conf, '-p', pid, '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /daemon is already running/);
+    assert.equal(readFileSync(pid, 'utf8'), `${process.pid}\n`, 'the holder\'s pid file is left alone');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -140,6 +140,11 @@ export function stripTimestamp(text: string): string {
   return m?.[1] ?? text;
 }
 
+/** /run is shared between namespaces: every daemon gets pid files of its own. */
+export function pidArgs(dir: string): string[] {
+  return ['-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')];
+}
+
 /** Start a daemon with `-n -l -D -f <config>` in lab host `host`. */
 export function startDaemon(lab: Lab, host: string, kind: DaemonKind, configText: string, extraArgs: readonly string[] = []): Daemon {
   const dir = mkdtempSync(join(tmpdir(), `kats-${kind}-${host}-`));
@@ -147,9 +152,8 @@ export function startDaemon(lab: Lab, host: string, kind: DaemonKind, configText
   writeFileSync(conf, configText);
   const argv =
     kind === 'keepalived-ts'
-      ? [process.execPath, KATS_BIN, '-n', '-l', '-D', '-f', conf, ...extraArgs]
-      : // /run is shared between namespaces: keepalived gets pid files of its own.
-        ['keepalived', '-n', '-l', '-D', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid'), ...extraArgs];
+      ? [process.execPath, KATS_BIN, '-n', '-l', '-D', '-f', conf, ...pidArgs(dir), ...extraArgs]
+      : ['keepalived', '-n', '-l', '-D', '-f', conf, ...pidArgs(dir), ...extraArgs];
   const child = lab.spawn(host, argv, { cwd: dir });
   return new Daemon(kind, host, child, dir);
 }
