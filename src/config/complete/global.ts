@@ -194,6 +194,7 @@ function buildGlobal(ctx: Ctx, g: GlobalDraft): GlobalDefs {
     lvsFlush: g.lvsFlush,
     lvsFlushOnStop: g.lvsFlushOnStop,
     ...processSettings(g),
+    statusListen: g.statusListen,
     raw: [...g.raw],
   };
 }

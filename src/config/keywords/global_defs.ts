@@ -13,6 +13,7 @@ import { optionalBool, keepRaw, type Ctx, type KeywordDef } from './global_value
 import { globalVrrpKeywords } from './global_vrrp.js';
 import { globalProcessKeywords } from './global_process.js';
 import { globalFifoKeywords } from './global_fifo.js';
+import { globalExtensionKeywords } from './global_extensions.js';
 
 /**
  * keepalived's inet_stosockaddr() address part: the text up to a `-` (range) or `/`
@@ -304,4 +305,5 @@ export const globalDefsTable: KeywordTable<ConfigDraft> = keywordTable([
   ...globalFifoKeywords,
   ...globalVrrpKeywords,
   ...globalProcessKeywords,
+  ...globalExtensionKeywords,
 ]);

@@ -4,7 +4,7 @@
  */
 import type { ParseEnvironment } from '../draft.js';
 import type { ScriptCommand } from '../script.js';
-import type { LvsSyncDaemon, NotifyFifo, SmtpServer } from '../model/global.js';
+import type { LvsSyncDaemon, NotifyFifo, SmtpServer, StatusListen } from '../model/global.js';
 import type { RawKeyword } from '../model/vrrp.js';
 
 export interface FifoDraft {
@@ -99,6 +99,8 @@ export interface GlobalDraft {
   configDirectory: string | undefined;
   maxAutoPriority: number;
   minAutoPriorityDelayUs: number;
+  /** keepalived-ts extension `status_listen` (keywords/global_extensions.ts). */
+  statusListen: StatusListen | undefined;
   raw: RawKeyword[];
 }
 
@@ -189,6 +191,7 @@ export function createGlobalDraft(_env: ParseEnvironment): GlobalDraft {
     configDirectory: undefined,
     maxAutoPriority: 0,
     minAutoPriorityDelayUs: 1_000_000,
+    statusListen: undefined,
     raw: [],
   };
 }

@@ -39,6 +39,17 @@ export interface LvsSyncDaemon {
   readonly at: SourceLocation;
 }
 
+/**
+ * `status_listen [ADDRESS] PORT`, a keepalived-ts extension: the parent serves /metrics,
+ * /status and a dashboard over HTTP there (daemon/status/http_server.ts).
+ */
+export interface StatusListen {
+  /** Canonical address (default 127.0.0.1). */
+  readonly host: string;
+  readonly port: number;
+  readonly at: SourceLocation;
+}
+
 /** The user scripts run as when they do not name one (`script_user`, keepalived_script). */
 export interface ScriptUser {
   readonly name: string;
@@ -173,6 +184,8 @@ export interface GlobalDefs {
   readonly maxAutoPriority: number;
   /** `min_auto_priority_delay` (default 1 s). */
   readonly minAutoPriorityDelayUs: number;
+  /** `status_listen` (keepalived-ts extension); undefined: no status listener. */
+  readonly statusListen: StatusListen | undefined;
   /** P2 keywords kept raw (SNMP, D-Bus, process scheduling, reload control, ...). */
   readonly raw: readonly RawKeyword[];
 }
