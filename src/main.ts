@@ -13,7 +13,9 @@ import {
   type CommandLine,
 } from './daemon/command_line.js';
 import { loadConfig } from './daemon/load_config.js';
-import { VERSION_BANNER } from './daemon/version.js';
+import { VERSION, VERSION_BANNER } from './daemon/version.js';
+import { StatusCollector } from './daemon/status/ipc.js';
+import { parseStatusListenFlag, startStatusServer, type StatusServer } from './daemon/status/http_server.js';
 import { CHILD_ROLE_ENV, runSupervisor, type ChildRole } from './daemon/process_supervisor.js';
 import { DEFAULT_PID_FILES, claimPidFile, releasePidFile } from './daemon/pidfile.js';
 import { CONFIG_TEST_EXIT, configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
@@ -222,7 +224,26 @@ async function runDaemon(cl: CommandLine): Promise<number> {
     return 1;
   }
   const script = process.argv[1] ?? '';
+  const collector = new StatusCollector({
+    parent: { pid: process.pid, version: VERSION, nodeVersion: process.version, startedAtMs: Date.now() },
+    expectedRoles: roles,
+  });
+  const flag = optionValue(cl, 'statusListen');
+  const listen = flag !== undefined ? parseStatusListenFlag(flag) : config.global.statusListen;
+  if (flag !== undefined && listen === undefined) log(`keepalived-ts: --status-listen '${flag}' is not [ADDR:]PORT; no status listener`);
+  let statusServer: StatusServer | undefined;
+  if (listen !== undefined) {
+    try {
+      statusServer = await startStatusServer({ listen, getStatus: () => collector.status(), log });
+      const { host, port } = statusServer.address;
+      log(`Status listener on http://${host.includes(':') ? `[${host}]` : host}:${port} (/metrics, /status, /)`);
+    } catch (e) {
+      log(`keepalived-ts: cannot start the status listener: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   const code = await runSupervisor({
+    onChildMessage: (role, pid, m) => collector.accept(m, pid === undefined ? { role } : { role, pid }),
+    onChildExit: (role) => collector.childExited(role),
     roles,
     script,
     args: process.argv.slice(2),
@@ -235,12 +256,17 @@ async function runDaemon(cl: CommandLine): Promise<number> {
       const next = load(cl);
       for (const d of next.diagnostics) log(formatDiagnostic(d));
       const c = next.config;
-      if (c === undefined || configTestExitCode(next.diagnostics) === CONFIG_TEST_EXIT.config) return false;
       // keepalived-ts: a configuration with nothing to run (a missing or emptied file is
       // only a note for keepalived) would tear every instance down: refused.
-      return c.vrrp.instances.length > 0 || c.lvs.virtualServers.length > 0;
+      const ok =
+        c !== undefined &&
+        configTestExitCode(next.diagnostics) !== CONFIG_TEST_EXIT.config &&
+        (c.vrrp.instances.length > 0 || c.lvs.virtualServers.length > 0);
+      collector.recordReload(ok ? 'success' : 'failure');
+      return ok;
     },
   });
+  await statusServer?.close();
   log(`Stopped ${VERSION_BANNER}`);
   return code;
 }

@@ -55,6 +55,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { key: 'help', short: 'h', long: 'help', arg: 'none' },
   // keepalived-ts: the resolved model as JSON on stdout.
   { key: 'dumpConfig', long: 'dump-config', arg: 'none' },
+  // keepalived-ts: the status/metrics listener ([ADDR:]PORT), overriding global_defs status_listen.
+  { key: 'statusListen', long: 'status-listen', arg: 'required' },
 ];
 
 /** Subcommands of keepalived-ts (not in keepalived). */
@@ -200,6 +202,8 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
   -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to
                                 stderr by default
       --dump-config            Print the resolved configuration as JSON (keepalived-ts)
+      --status-listen=[ADDR:]PORT  Serve /metrics, /status and a dashboard (keepalived-ts;
+                                default 127.0.0.1; overrides global_defs status_listen)
   -v, --version                Display the version number
   -h, --help                   Display this help message
 

@@ -34,6 +34,9 @@ export interface SupervisorOptions {
   readonly log: (line: string) => void;
   /** SIGHUP: true when the new configuration may be loaded (the children then get HUP). */
   readonly checkReload?: () => boolean;
+  /** IPC messages from a child (status snapshots); must not throw. */
+  readonly onChildMessage?: (role: ChildRole, pid: number | undefined, message: unknown) => void;
+  readonly onChildExit?: (role: ChildRole) => void;
 }
 
 interface Running {
@@ -55,10 +58,12 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       running.set(role, { child, startedAt: Date.now(), delayMs });
+      child.on('message', (m: unknown) => o.onChildMessage?.(role, child.pid, m));
       o.log(`Starting ${ROLE_TEXT[role]} child process, pid=${child.pid ?? '?'}`);
       child.once('exit', (code, signal) => {
         const r = running.get(role);
         running.delete(role);
+        o.onChildExit?.(role);
         if (stopping) {
           if (running.size === 0) resolve(exitCode);
           return;

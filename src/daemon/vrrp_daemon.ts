@@ -25,6 +25,9 @@ import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
 import { stopWhenParentDies } from './process_supervisor.js';
 import { runAsOf } from './script_runner.js';
+import { startStatusReporter, type StatusReporter } from './status/ipc.js';
+import { buildVrrpSnapshot } from './status/snapshot.js';
+import type { ScriptTrackResult } from '../vrrp/track.js';
 
 export interface VrrpDaemonOptions {
   readonly config: KeepalivedConfig;
@@ -73,6 +76,7 @@ export class VrrpDaemon {
   private readonly addresses: AddressInfo[] = [];
   private readonly fileTrackers: FileTracker[] = [];
   private runtime: VrrpRuntime | undefined;
+  private reporter: StatusReporter | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** VIP changes run in order per instance (add, then GARP, then remove …). */
   private readonly chains = new Map<string, Promise<void>>();
@@ -141,11 +145,38 @@ export class VrrpDaemon {
     await this.notifier.open();
     this.startTrackers(runtime);
     runtime.start();
+    this.startStatusReporter();
     return undefined;
+  }
+
+  /** Snapshots to the parent (its status listener), every second and on every transition. */
+  private startStatusReporter(): void {
+    if (process.send === undefined) return;
+    this.reporter = startStatusReporter({
+      send: (m) => process.send?.(m),
+      build: () => {
+        const rt = this.runtime;
+        if (rt === undefined) throw new Error('no runtime');
+        const present = new Set(this.vipManager.setAddresses().map((p) => p.address));
+        return buildVrrpSnapshot(rt, {
+          nowUs: monotonicUs(),
+          atMs: Date.now(),
+          vipPresent: (_i, a) => present.has(a),
+          scripts: [...this.scriptTrackerByName.values()].map(({ tracker }) => ({
+            name: tracker.name,
+            result: scriptViewResult(tracker.trackResult),
+          })),
+          notify: this.notifier.counters(),
+        });
+      },
+      intervalMs: 1_000,
+      onError: (e) => this.detail(`status report: ${e instanceof Error ? e.message : String(e)}`),
+    });
   }
 
   /** keepalived stop: priority 0 from masters, VIPs removed, STOP notifies; then close. */
   async stop(): Promise<void> {
+    this.reporter?.stop();
     const rt = this.runtime;
     if (rt !== undefined) rt.shutdown();
     this.wakeAt(undefined);
@@ -431,6 +462,7 @@ export class VrrpDaemon {
         if (g !== undefined) this.notifier.notifyGroup(g, state, Date.now());
       },
       log: (level, text) => (level === 'info' ? this.log(text) : this.detail(text)),
+      onTransition: () => this.reporter?.poke(),
     };
   }
 
@@ -522,6 +554,11 @@ export async function runVrrpDaemon(o: VrrpDaemonOptions): Promise<number> {
     stopWhenParentDies(onStop);
     process.on('SIGHUP', () => void daemon.reload());
   });
+}
+
+/** The status view of a tracked script's result. */
+function scriptViewResult(r: ScriptTrackResult): 'good' | 'bad' | 'unknown' {
+  return r === 'good' || r === 'bad' ? r : 'unknown';
 }
 
 /** A definition's identity for reload: its config without source locations. */

@@ -286,7 +286,11 @@ test('lb e2e: wrr spreads by weight; a failed real server leaves within the boun
       const records = await load.end();
       const after = records.filter((x) => x.t > goneWall + 20);
       assert.ok(after.length > 10, `load kept running after the removal (${after.length})`);
-      assert.deepEqual(after.filter((x) => x.r !== 'rs1' && x.r !== (victim === rs2 ? 'rs3' : 'rs2')), [], 'no request reaches the failed server after its removal');
+      assert.deepEqual(
+        after.filter((x) => x.r !== 'rs1' && x.r !== (victim === rs2 ? 'rs3' : 'rs2')),
+        [],
+        `no request reaches the failed server after its removal (stopped at ${stoppedWall}, out after ${Math.round(removalMs)} ms)`,
+      );
       const counts = await l.requests(victim === rs2 ? 8 : 10);
       assert.deepEqual(counts, victim === rs2 ? { rs1: 6, rs3: 2 } : { rs1: 6, rs2: 4 });
       const failedText =
@@ -395,7 +399,11 @@ test('lb e2e: inhibit_on_failure keeps the failed server listed at weight 0 (no 
     const records = await load.end();
     const after = records.filter((x) => x.t > stoppedWall + (zeroAt - stoppedAt) + 20);
     assert.ok(after.length > 5);
-    assert.deepEqual(after.filter((x) => x.r !== 'rs1' && x.r !== 'rs3'), [], 'no new connection to the inhibited server');
+    assert.deepEqual(
+      after.filter((x) => x.r !== 'rs1' && x.r !== 'rs3'),
+      [],
+      `no new connection to the inhibited server (stopped at ${stoppedWall}, weight 0 after ${Math.round(zeroAt - stoppedAt)} ms)`,
+    );
     assert.deepEqual(await l.requests(8), { rs1: 4, rs3: 4 });
 
     const from2 = d.lines.length;
