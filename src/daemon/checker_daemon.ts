@@ -35,6 +35,8 @@ import { reconcile } from '../lvs/reconcile.js';
 import type { LvsBackend } from '../lvs/backend.js';
 import { openLvsBackend } from '../lvs/ipvs.js';
 import { Notifier } from './notifier.js';
+import { startStatusReporter, type StatusReporter } from './status/ipc.js';
+import { buildCheckerSnapshot } from './status/snapshot.js';
 import { stopWhenParentDies } from './process_supervisor.js';
 import { runAsOf, runCommand } from './script_runner.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
@@ -97,6 +99,10 @@ export class CheckerDaemon {
   private monitor: NetlinkMonitor | undefined;
   private addressPoll: NodeJS.Timeout | undefined;
 
+  private reporter: StatusReporter | undefined;
+  /** The last completed probe of each checker, for the status listener. */
+  private readonly lastProbe = new Map<number, { readonly durationMs: number; readonly ok: boolean }>();
+
   constructor(private readonly o: CheckerDaemonOptions) {
     this.plan = planChecks(o.config.lvs, o.config.global);
     this.state = initialEngineState(this.plan);
@@ -121,6 +127,7 @@ export class CheckerDaemon {
         vipPresent: (v) => this.vipPresent.get(v) ?? true,
       }),
     );
+    this.startStatusReporter();
     this.repairTimer = setInterval(() => {
       this.lastDesired = undefined;
       this.requestSync();
@@ -168,6 +175,7 @@ export class CheckerDaemon {
 
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.reporter?.stop();
     // keepalived-compat: with -I (--dont-release-ipvs) checker_terminate_phase1 skips
     // clear_services altogether: no "Shutting down service" lines, no omega notifies and
     // the kernel keeps the services (so no reconciliation towards an empty plane either).
@@ -195,12 +203,31 @@ export class CheckerDaemon {
     this.apply(engineStep(this.plan, this.state, e, monotonicUs()));
   }
 
+  /** Snapshots to the parent (its status listener), every second and on every change. */
+  private startStatusReporter(): void {
+    if (process.send === undefined) return;
+    this.reporter = startStatusReporter({
+      send: (m) => process.send?.(m),
+      build: () =>
+        buildCheckerSnapshot(this.plan, this.state, {
+          atMs: Date.now(),
+          lastProbe: (id) => this.lastProbe.get(id),
+          notify: this.notifier.counters(),
+        }),
+      intervalMs: 1_000,
+      onError: (e) => this.o.log(`status report: ${e instanceof Error ? e.message : String(e)}`),
+    });
+  }
+
   private apply(t: EngineTransition): void {
     const before = this.state;
     this.state = t.state;
     for (const a of t.actions) this.perform(a);
     // Most transitions only move a checker's deadline: reconcile when the plane changes.
-    if (before !== t.state && JSON.stringify(this.desired()) !== this.lastDesired) this.requestSync();
+    if (before !== t.state && JSON.stringify(this.desired()) !== this.lastDesired) {
+      this.requestSync();
+      this.reporter?.poke();
+    }
     this.rearm();
   }
 
@@ -258,6 +285,7 @@ export class CheckerDaemon {
       return;
     }
     void probeFor(c, controller.signal).then((r) => {
+      this.lastProbe.set(checkerId, { durationMs: r.durationMs, ok: r.ok });
       if (this.inFlight.get(checkerId) !== controller) return;
       this.inFlight.delete(checkerId);
       this.step({ kind: 'checker', checkerId, event: probeEvent(c, r) });
