@@ -14,7 +14,7 @@ import {
   desiredDataPlane,
   engineNextDeadlineUs,
   engineStart,
-  engineStep,
+  engineStepMany,
   engineStop,
   engineTimers,
   initialEngineState,
@@ -92,6 +92,8 @@ export class CheckerDaemon {
   private syncQueued = false;
   /** JSON of the desired plane last handed to the reconciler (undefined: sync again). */
   private lastDesired: string | undefined;
+  private readonly pending: EngineEvent[] = [];
+  private flushScheduled = false;
   private repairTimer: NodeJS.Timeout | undefined;
   /** ha_suspend: the normalised address of each such virtual server, by index. */
   private readonly suspendable = new Map<number, string>();
@@ -198,9 +200,22 @@ export class CheckerDaemon {
     return desiredDataPlane(this.plan, this.state);
   }
 
+  /**
+   * Events (probe results above all) are applied in batches, once per turn of the event
+   * loop: with thousands of real servers, one engine step and one deadline scan per
+   * result saturated the process (bench/RESULTS.md, checker CPU).
+   */
   private step(e: EngineEvent): void {
     if (this.stopped) return;
-    this.apply(engineStep(this.plan, this.state, e, monotonicUs()));
+    this.pending.push(e);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const batch = this.pending.splice(0);
+      if (this.stopped || batch.length === 0) return;
+      this.apply(engineStepMany(this.plan, this.state, batch, monotonicUs()));
+    });
   }
 
   /** Snapshots to the parent (its status listener), every second and on every change. */
@@ -224,7 +239,9 @@ export class CheckerDaemon {
     this.state = t.state;
     for (const a of t.actions) this.perform(a);
     // Most transitions only move a checker's deadline: reconcile when the plane changes.
-    if (before !== t.state && JSON.stringify(this.desired()) !== this.lastDesired) {
+    // The data plane follows the virtual servers' state only (most events just move a
+    // checker's deadline); requestSync compares the planes once per batch.
+    if (before.virtualServers !== t.state.virtualServers) {
       this.requestSync();
       this.reporter?.poke();
     }
@@ -325,6 +342,7 @@ export class CheckerDaemon {
       if (backend === undefined) return;
       const desired = desiredDataPlane(this.plan, this.state);
       const text = JSON.stringify(desired);
+      if (text === this.lastDesired) return;
       this.lastDesired = text;
       try {
         const observed = await backend.observe();

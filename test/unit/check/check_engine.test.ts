@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { desiredDataPlane, engineStop } from '../../../src/check/check_engine.js';
+import { desiredDataPlane, engineStep, engineStepMany, engineStop, type EngineEvent } from '../../../src/check/check_engine.js';
 import { Harness, planFrom, tcpService, S } from './check_fixture.js';
 
 const TCP = '    TCP_CHECK {\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n    }';
@@ -239,5 +239,33 @@ test('property: quorum with hysteresis only flips outside the band', () => {
         up = rt.quorumUp;
       }
     }),
+  );
+});
+
+test('property: engineStepMany(events) equals engineStep applied one event at a time', () => {
+  const plan = planFrom(tcpService(`${TCP}\n${TCP}`, '  quorum 2', 3));
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom('ok', 'fail', 'timer')), { minLength: 1, maxLength: 40 }),
+      (steps) => {
+        const h = new Harness(plan).start();
+        h.advance(2 * S);
+        const events: EngineEvent[] = steps.map(([id, what]) => ({
+          kind: 'checker',
+          checkerId: id,
+          event: what === 'timer' ? { kind: 'timer' } : { kind: 'probe_result', ok: what === 'ok' },
+        }));
+        const batch = engineStepMany(plan, h.state, events, h.nowUs);
+        let state = h.state;
+        const actions: unknown[] = [];
+        for (const e of events) {
+          const t = engineStep(plan, state, e, h.nowUs);
+          state = t.state;
+          actions.push(...t.actions);
+        }
+        assert.deepEqual(batch.state, state);
+        assert.deepEqual(batch.actions, actions);
+      },
+    ),
   );
 });
