@@ -5,11 +5,14 @@
  *
  *   npx tsc -p . && node dist/bench/checker_cpu.bench.js [--servers=5000] [--small=1000]
  *       [--warmup=10] [--window=60] [--small-window=30] [--profile[=20]] [--json=FILE]
+ *       [--kats-bin=PATH]
  *
  * Lab (test/lab, tag 'ccpu', net 10.176.0.0/24): `lb` (10.176.0.1) runs keepalived-ts,
  * `hap` (10.176.0.2) runs HAProxy, `s1`…`s5` (10.176.0.3–7) each run one Node listener
  * process on up to 1,000 TCP ports (20000…) that accepts, counts the connection by source
- * address and closes it at once. So the listeners count the checks each side really made.
+ * address and closes it at once. The checks each side really made are counted as SYNs from
+ * its address by a stateless nft counter rule in each server namespace (HAProxy's layer-4
+ * check resets after the SYN-ACK, so it is never accepted).
  *
  * Phases, one after the other (each side alone on the machine while measured):
  *  ours-N     `keepalived-ts -n -l -f conf`: 5 virtual servers (10.176.1.k:80, NAT, rr),
@@ -21,7 +24,7 @@
  * Each phase: start, wait for the first checks to arrive, warm up (--warmup s), then measure
  * over --window s: CPU = Δ(utime+stime) of the checker child (and of haproxy) from
  * /proc/<pid>/stat; children = Δ(cutime+cstime) (the nft commands the checker runs and
- * reaps); checks = connections the listeners accepted from that side's address. Figures
+ * reaps); checks = SYNs that reached the servers from that side's address. Figures
  * are CPU seconds per 1,000 checks. RSS from /proc/<pid>/status at the end of the window
  * (checker child, and the whole daemon: parent + children).
  *
@@ -33,7 +36,7 @@
  * keepalived-ts runs from a private copy of the build taken at start (bench/lib/snapshot.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, labProblem } from '../test/lab/netns_lab.js';
@@ -181,6 +184,29 @@ class Listener {
   }
 }
 
+/**
+ * A check is counted where it lands: a stateless nft rule in each server namespace counts
+ * the SYNs from each checker's address. (HAProxy's layer-4 check answers the SYN-ACK with
+ * a RST and never completes the handshake, so accept() never sees it.)
+ */
+function installSynCounters(lab: Lab, sources: readonly string[]): void {
+  const rules = sources.map((a) => `    ip saddr ${a} tcp flags & (syn | ack) == syn counter`).join('\n');
+  const script = `table inet ccpu {\n  chain in {\n    type filter hook input priority 0; policy accept;\n${rules}\n  }\n}\n`;
+  for (const h of SERVER_HOSTS) {
+    const r = spawnSync('ip', ['netns', 'exec', lab.host(h).ns, 'nft', '-f', '-'], { input: script, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`nft in ${h}: ${r.stderr}`);
+  }
+}
+
+function synsFrom(lab: Lab, address: string): number {
+  let sum = 0;
+  for (const h of SERVER_HOSTS) {
+    const text = lab.exec(h, ['nft', 'list', 'chain', 'inet', 'ccpu', 'in']);
+    for (const m of text.matchAll(/ip saddr (\S+) .*counter packets (\d+)/g)) if (m[1] === address) sum += Number(m[2]);
+  }
+  return sum;
+}
+
 async function acceptedFrom(listeners: readonly Listener[], address: string): Promise<number> {
   const all = await Promise.all(listeners.map((l) => l.counts()));
   return all.reduce((sum, c) => sum + (c[address] ?? 0), 0);
@@ -211,7 +237,7 @@ function keepalivedConf(lab: Lab, n: number): string {
 function haproxyConf(lab: Lab, n: number): string {
   const out = [
     'global',
-    `  maxconn ${n * 2 + 1000}`,
+    "  maxconn 4000", // HAProxy sizes its fd table from it (the hard limit here is 20,000)
     'defaults',
     '  mode tcp',
     '  timeout connect 1s',
@@ -239,6 +265,8 @@ interface PhaseResult {
   readonly windowS: number;
   readonly checks: number;
   readonly checksPerS: number;
+  /** Of those, connections the listeners accepted (handshake completed). */
+  readonly accepted: number;
   readonly utimeS: number;
   readonly stimeS: number;
   /** CPU of reaped children (nft) during the window. */
@@ -252,6 +280,8 @@ interface PhaseResult {
   /** Whole daemon (parent + children), keepalived-ts only. */
   readonly daemonRssMiB?: number;
   readonly startupS: number;
+  /** performance.now() at the window's start. */
+  readonly windowStartedAt: number;
   /** Log lines about state changes during the window (should be 0). */
   readonly stateChanges: number;
   readonly profile?: ProfileSummary;
@@ -265,15 +295,15 @@ interface Running {
 }
 
 async function measure(
-  o: { phase: string; side: 'keepalived-ts' | 'haproxy'; servers: number; warmupS: number; windowS: number; address: string; listeners: readonly Listener[] },
+  o: { phase: string; side: 'keepalived-ts' | 'haproxy'; servers: number; warmupS: number; windowS: number; address: string; lab: Lab; listeners: readonly Listener[] },
   running: Running,
   startedAt: number,
   changeRe: RegExp,
 ): Promise<Omit<PhaseResult, 'profile'>> {
   // The first checks arrive after BOOTSTRAP_DELAY (+ warmup jitter) / HAProxy's spread.
-  const base = await acceptedFrom(o.listeners, o.address);
+  const base = synsFrom(o.lab, o.address);
   const deadline = Date.now() + 60_000;
-  while ((await acceptedFrom(o.listeners, o.address)) - base < o.servers / 2) {
+  while (synsFrom(o.lab, o.address) - base < o.servers / 2) {
     if (Date.now() > deadline) throw new Error(`${o.phase}: checks did not start within 60 s`);
     await sleep(250);
   }
@@ -281,13 +311,15 @@ async function measure(
   console.log(`  ${o.phase}: checks under way ${startupS.toFixed(1)} s after start; warm-up ${o.warmupS} s`);
   await sleep(o.warmupS * 1000);
   const linesBefore = running.lines().length;
-  const c0 = await acceptedFrom(o.listeners, o.address);
+  const a0 = await acceptedFrom(o.listeners, o.address);
+  const c0 = synsFrom(o.lab, o.address);
   const t0 = cpuTimes(running.pid);
   const w0 = performance.now();
   await sleep(o.windowS * 1000);
   const t1 = cpuTimes(running.pid);
   const w1 = performance.now();
-  const c1 = await acceptedFrom(o.listeners, o.address);
+  const c1 = synsFrom(o.lab, o.address);
+  const a1 = await acceptedFrom(o.listeners, o.address);
   const windowS = (w1 - w0) / 1000;
   const mem = memKb(running.pid);
   const daemonRssKb = running.pidsForRss().reduce((s, p) => s + memKb(p).rssKb, 0);
@@ -295,7 +327,9 @@ async function measure(
   const utimeS = t1.utime - t0.utime;
   const stimeS = t1.stime - t0.stime;
   const childCpuS = t1.cutime + t1.cstime - (t0.cutime + t0.cstime);
-  const stateChanges = running.lines().slice(linesBefore).filter((l) => changeRe.test(l)).length;
+  const changeLines = running.lines().slice(linesBefore).filter((l) => changeRe.test(l));
+  const stateChanges = changeLines.length;
+  for (const l of changeLines.slice(0, 3)) console.log(`    e.g. ${l}`);
   const r = {
     phase: o.phase,
     side: o.side,
@@ -303,6 +337,7 @@ async function measure(
     windowS,
     checks,
     checksPerS: checks / windowS,
+    accepted: a1 - a0,
     utimeS,
     stimeS,
     childCpuS,
@@ -313,6 +348,7 @@ async function measure(
     checkerHwmMiB: mem.hwmKb / 1024,
     ...(o.side === 'keepalived-ts' ? { daemonRssMiB: daemonRssKb / 1024 } : {}),
     startupS,
+    windowStartedAt: w0,
     stateChanges,
   };
   console.log(`  ${line(r)}`);
@@ -321,7 +357,7 @@ async function measure(
 
 function line(r: Omit<PhaseResult, 'profile'>): string {
   return [
-    `${r.phase}: ${r.checks} checks in ${r.windowS.toFixed(1)} s (${r.checksPerS.toFixed(0)}/s)`,
+    `${r.phase}: ${r.checks} checks (SYNs) in ${r.windowS.toFixed(1)} s (${r.checksPerS.toFixed(0)}/s), ${r.accepted} accepted`,
     `cpu ${(r.utimeS + r.stimeS).toFixed(2)} s (u ${r.utimeS.toFixed(2)} s ${r.stimeS.toFixed(2)}) = ${(r.coreShare * 100).toFixed(1)} % of a core`,
     `children ${r.childCpuS.toFixed(2)} s`,
     `${r.cpuPer1000.toFixed(4)} s/1000 checks (${r.cpuWithChildrenPer1000.toFixed(4)} with children)`,
@@ -342,7 +378,8 @@ async function runOurs(
   writeFileSync(conf, keepalivedConf(lab, o.servers));
   const nodeFlags = o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`];
   const startedAt = performance.now();
-  const child = lab.spawn('lb', [process.execPath, ...nodeFlags, bin, '-n', '-l', '-f', conf], { cwd: dir });
+  const extra = o.profileDir === undefined ? [] : ['-R'];
+  const child = lab.spawn('lb', [process.execPath, ...nodeFlags, bin, '-n', '-l', ...extra, '-f', conf], { cwd: dir });
   const daemon = new Daemon('keepalived-ts', 'lb', child, dir);
   try {
     const parentPid = child.pid;
@@ -363,16 +400,27 @@ async function runOurs(
       pidsForRss: () => [parentPid, ...childrenOf(parentPid).filter((p) => childRole(p) !== undefined)],
     };
     const r = await measure(
-      { ...o, side: 'keepalived-ts', address: lab.host('lb').ipv4, listeners },
+      { ...o, side: 'keepalived-ts', address: lab.host('lb').ipv4, lab, listeners },
       running,
       startedAt,
       /Removing service|Adding service|Disabling service|Enabling service|failed|timeout/i,
     );
+    if (o.profileDir === undefined) {
+      await daemon.stop('SIGTERM', 20_000);
+      return r;
+    }
+    // The profile is written when the child exits: stop the child itself (the parent, with
+    // -R, then stops too) so that the parent's 5 s child-stop timeout cannot SIGKILL it.
+    const stopAt = performance.now();
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 1200 && existsSync(`/proc/${pid}`); i++) await sleep(50);
+    const stopMs = performance.now() - stopAt;
     await daemon.stop('SIGTERM', 20_000);
-    if (o.profileDir === undefined) return r;
     const file = readdirSync(o.profileDir).find((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'));
     if (file === undefined) throw new Error(`no profile of pid ${pid} in ${o.profileDir}`);
-    return { ...r, profile: summarizeCpuProfile(join(o.profileDir, file)) };
+    // The profile's window: from the measurement window's start to the SIGTERM.
+    const window = { startBeforeEndMs: stopMs + (stopAt - r.windowStartedAt), endBeforeEndMs: stopMs };
+    return { ...r, profile: summarizeCpuProfile(join(o.profileDir, file), window) };
   } finally {
     await daemon.stop('SIGKILL', 5_000);
     daemon.cleanup();
@@ -401,7 +449,7 @@ async function runHaproxy(
       stop: () => d.stop('SIGTERM', 5_000),
       pidsForRss: () => [pid],
     };
-    return await measure({ ...o, side: 'haproxy', address: lab.host('hap').ipv4, listeners }, running, startedAt, /is DOWN|is UP/);
+    return await measure({ ...o, side: 'haproxy', address: lab.host('hap').ipv4, lab, listeners }, running, startedAt, /is DOWN|is UP/);
   } finally {
     await d.stop('SIGTERM', 5_000);
     d.cleanup();
@@ -431,7 +479,10 @@ async function main(): Promise<number> {
   const cpu = cpus();
   const machine = `${cpu.length} vCPU ${cpu[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const head = spawnSync('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-  const snap = await snapshotBuild();
+  // --kats-bin=PATH: run that keepalived-ts executable (e.g. a patched copy) instead of a
+  // snapshot of the working tree's build.
+  const katsBinArg = arg('kats-bin');
+  const snap = katsBinArg !== undefined && katsBinArg !== '' ? { dir: katsBinArg, bin: katsBinArg, remove: () => {} } : await snapshotBuild();
   const started = new Date();
   console.log(`checker_cpu bench: ${big} and ${small} real servers, TCP checks every 1 s; keepalived-ts vs ${hapVersion}`);
   console.log(`keepalived-ts: build of the working tree at HEAD ${head} (uncommitted changes included), copied to ${snap.dir}`);
@@ -446,6 +497,7 @@ async function main(): Promise<number> {
     lab.exec('lb', ['sysctl', '-qw', 'net.netfilter.nf_conntrack_tcp_timeout_time_wait=5'], true);
     const listeners = SERVER_HOSTS.map((h) => new Listener(lab, h, Math.max(big, small) / SERVER_HOSTS.length));
     await Promise.all(listeners.map((l) => l.ready));
+    installSynCounters(lab, [lab.host('lb').ipv4, lab.host('hap').ipv4]);
     console.log(`listeners ready: ${SERVER_HOSTS.length} × ${Math.max(big, small) / SERVER_HOSTS.length} ports`);
     const phases: (() => Promise<PhaseResult>)[] = [
       () => runOurs(lab, snap.bin, listeners, { phase: `ours-${big}`, servers: big, warmupS, windowS }),
@@ -459,7 +511,11 @@ async function main(): Promise<number> {
       );
     }
     for (const p of phases) {
-      results.push(await p());
+      try {
+        results.push(await p());
+      } catch (e) {
+        console.log(`  phase failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
       await sleep(2_000); // let the sockets of the last phase close
     }
   } finally {
@@ -489,7 +545,7 @@ async function main(): Promise<number> {
   for (const r of results) {
     if (r.profile === undefined) continue;
     const p = r.profile;
-    console.log(`\nprofile of the checker child (${r.phase}): ${p.durationMs.toFixed(0)} ms profiled, idle ${p.idleMs.toFixed(0)} ms`);
+    console.log(`\nprofile of the checker child (${r.phase}), measurement window only: ${p.durationMs.toFixed(0)} ms, ${p.sampledMs.toFixed(0)} ms sampled, idle ${p.idleMs.toFixed(0)} ms`);
     console.log('top self time:');
     for (const e of p.bySelf.slice(0, 25)) console.log(`  ${e.selfMs.toFixed(0).padStart(7)} ms self ${e.totalMs.toFixed(0).padStart(7)} ms total  ${e.where}`);
     console.log('top inclusive time:');

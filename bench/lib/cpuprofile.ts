@@ -49,8 +49,15 @@ function label(f: CallFrame): string {
   return `${name} (${file}:${f.lineNumber + 1})`;
 }
 
-/** Self and inclusive milliseconds per function label. */
-export function summarizeCpuProfile(path: string): ProfileSummary {
+/**
+ * Self and inclusive milliseconds per function label.
+ * @param window only the samples from `startBeforeEndMs` to `endBeforeEndMs` before the
+ *   profile's end (e.g. the measurement window, leaving out start-up and shutdown).
+ */
+export function summarizeCpuProfile(
+  path: string,
+  window?: { readonly startBeforeEndMs: number; readonly endBeforeEndMs: number },
+): ProfileSummary {
   const p = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -62,7 +69,12 @@ export function summarizeCpuProfile(path: string): ProfileSummary {
   const totalUs = new Map<string, number>();
   let sampledUs = 0;
   let idleUs = 0;
+  const from = window === undefined ? -Infinity : p.endTime - window.startBeforeEndMs * 1000;
+  const to = window === undefined ? Infinity : p.endTime - window.endBeforeEndMs * 1000;
+  let t = p.startTime;
   p.samples.forEach((id, i) => {
+    t += p.timeDeltas[i] ?? 0;
+    if (t < from || t > to) return;
     const dt = p.timeDeltas[i + 1] ?? 0; // a sample's time runs until the next one
     const node = byId.get(id);
     if (node === undefined) return;
@@ -86,7 +98,7 @@ export function summarizeCpuProfile(path: string): ProfileSummary {
     totalMs: (totalUs.get(where) ?? 0) / 1000,
   }));
   return {
-    durationMs: (p.endTime - p.startTime) / 1000,
+    durationMs: (Math.min(to, p.endTime) - Math.max(from, p.startTime)) / 1000,
     sampledMs: sampledUs / 1000,
     idleMs: idleUs / 1000,
     bySelf: [...entries].sort((a, b) => b.selfMs - a.selfMs),
