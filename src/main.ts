@@ -16,7 +16,7 @@ import { loadConfig } from './daemon/load_config.js';
 import { VERSION, VERSION_BANNER } from './daemon/version.js';
 import { StatusCollector } from './daemon/status/ipc.js';
 import { parseStatusListenFlag, startStatusServer, type StatusServer } from './daemon/status/http_server.js';
-import { CHILD_ROLE_ENV, runSupervisor, type ChildRole } from './daemon/process_supervisor.js';
+import { CHILD_ROLE_ENV, RESUME_MASTERS_ENV, runSupervisor, type ChildRole } from './daemon/process_supervisor.js';
 import { DEFAULT_PID_FILES, claimPidFile, releasePidFile } from './daemon/pidfile.js';
 import { CONFIG_TEST_EXIT, configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
 import { configTestExitStatus } from './config/config_test.js';
@@ -241,9 +241,18 @@ async function runDaemon(cl: CommandLine): Promise<number> {
       log(`keepalived-ts: cannot start the status listener: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  let resumeMasters: string[] = [];
   const code = await runSupervisor({
     onChildMessage: (role, pid, m) => collector.accept(m, pid === undefined ? { role } : { role, pid }),
-    onChildExit: (role) => collector.childExited(role),
+    onChildExit: (role) => {
+      // A VRRP child that dies is respawned: its masters resume at once (see vrrp_daemon.ts).
+      if (role === 'vrrp') {
+        resumeMasters = (collector.status().vrrp?.instances ?? []).filter((i) => i.state === 'MASTER').map((i) => i.name);
+      }
+      collector.childExited(role);
+    },
+    childEnv: (role): Record<string, string> =>
+      role === 'vrrp' && resumeMasters.length > 0 ? { [RESUME_MASTERS_ENV]: resumeMasters.join(',') } : {},
     roles,
     script,
     args: process.argv.slice(2),

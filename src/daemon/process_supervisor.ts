@@ -13,6 +13,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 export type ChildRole = 'vrrp' | 'checker';
 
 export const CHILD_ROLE_ENV = 'KEEPALIVED_TS_CHILD';
+/** Set for a respawned VRRP child: the instances that were MASTER when it died. */
+export const RESUME_MASTERS_ENV = 'KEEPALIVED_TS_RESUME_MASTERS';
 
 /** keepalived's names in "Starting VRRP child process, pid=N". */
 const ROLE_TEXT: Readonly<Record<ChildRole, string>> = { vrrp: 'VRRP', checker: 'Healthcheck' };
@@ -37,6 +39,8 @@ export interface SupervisorOptions {
   /** IPC messages from a child (status snapshots); must not throw. */
   readonly onChildMessage?: (role: ChildRole, pid: number | undefined, message: unknown) => void;
   readonly onChildExit?: (role: ChildRole) => void;
+  /** Extra environment for a child about to start (a respawned VRRP child's resume list). */
+  readonly childEnv?: (role: ChildRole) => Readonly<Record<string, string>>;
 }
 
 interface Running {
@@ -54,7 +58,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
   return new Promise<number>((resolve) => {
     const start = (role: ChildRole, delayMs: number): void => {
       const child = fork(o.script, [...o.args], {
-        env: { ...process.env, [CHILD_ROLE_ENV]: role },
+        env: { ...process.env, ...(o.childEnv?.(role) ?? {}), [CHILD_ROLE_ENV]: role },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       running.set(role, { child, startedAt: Date.now(), delayMs });

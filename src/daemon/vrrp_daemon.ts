@@ -23,7 +23,7 @@ import { VrrpRuntime, socketKeyOf, type VrrpPorts } from '../vrrp/runtime.js';
 import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
-import { stopWhenParentDies } from './process_supervisor.js';
+import { RESUME_MASTERS_ENV, stopWhenParentDies } from './process_supervisor.js';
 import { runAsOf } from './script_runner.js';
 import { startStatusReporter, type StatusReporter } from './status/ipc.js';
 import { buildVrrpSnapshot } from './status/snapshot.js';
@@ -128,8 +128,12 @@ export class VrrpDaemon {
     const problem = this.openSockets(runtime);
     if (problem !== undefined) return problem;
 
+    // A respawned VRRP process: the instances that were MASTER and still have every VIP on
+    // their interfaces resume at once (keepalived-ts; keepalived removes them and waits).
+    const resume = this.resumableMasters();
     // Start-up: keepalived removes configured VIPs left on the interfaces (a crash).
     for (const vi of cfg.vrrp.instances) {
+      if (resume.has(vi.name)) continue;
       await this.vipManager.clearStale([...vi.virtualIpAddresses, ...vi.excludedIpAddresses], this.resolver(vi));
     }
     this.monitor = new NetlinkMonitor(this.native, {}, (e) => this.onNetlink(e));
@@ -144,7 +148,7 @@ export class VrrpDaemon {
     }
     await this.notifier.open();
     this.startTrackers(runtime);
-    runtime.start();
+    runtime.start({ resumeMasters: resume });
     this.startStatusReporter();
     return undefined;
   }
@@ -188,6 +192,21 @@ export class VrrpDaemon {
     this.garp?.close();
     await this.notifier.close();
     this.rtnl.close();
+  }
+
+  private resumableMasters(): Set<string> {
+    const names = (process.env[RESUME_MASTERS_ENV] ?? '').split(',').filter(Boolean);
+    const out = new Set<string>();
+    for (const name of names) {
+      const vi = this.instances.get(name);
+      if (vi === undefined || vi.syncGroup !== undefined) continue;
+      const onLinks = (v: IpAddressEntry): boolean => {
+        const index = this.resolver(vi).ifindexOf(v.device);
+        return this.addresses.some((a) => a.index === index && (a.local ?? a.address) === v.address && a.prefixLength === v.prefixLength);
+      };
+      if (this.vipEntries(vi).every(onLinks)) out.add(name);
+    }
+    return out;
   }
 
   private async readHost(): Promise<void> {

@@ -36,6 +36,8 @@ export type TransitionReason =
   | 'shutdown'
   /** A reload removed or restarted the instance. */
   | 'reload'
+  /** The VRRP process was respawned and the instance resumed as MASTER. */
+  | 'respawn'
   /** Someone else deleted one of our VIPs (keepalived_netlink.c set_vrrp_backup). */
   | 'vip_deleted'
   /** A vrrp_sync_group moved this member along with another member. */
@@ -130,7 +132,11 @@ export interface ReceivedAdvert {
 }
 
 export type VrrpEvent =
-  | { readonly kind: 'startup' }
+  /**
+   * `resumeAsMaster`: the VRRP process was killed and respawned by its parent while this
+   * instance was MASTER, and its VIPs are still on the interfaces (keepalived-ts).
+   */
+  | { readonly kind: 'startup'; readonly resumeAsMaster?: boolean }
   | { readonly kind: 'shutdown' }
   | { readonly kind: 'advert_received'; readonly advert: ReceivedAdvert }
   | { readonly kind: 'timer_fired' }
@@ -231,6 +237,7 @@ export function step(s: InstanceState, e: VrrpEvent, nowUs: number, opts: StepOp
   const hold = opts.syncHoldMaster === true;
   switch (e.kind) {
     case 'startup':
+      if (e.resumeAsMaster === true && !s.isFaulted && !hold) return onResume(s, nowUs);
       return onStartup(s, nowUs, hold);
     case 'shutdown':
       return onShutdown(s);
@@ -288,6 +295,17 @@ function removingLines(p: InstanceParams): Action[] {
     log(`(${p.name}) removing VIPs.`),
     ...(p.hasExcludedVips === true ? [log(`(${p.name}) removing E-VIPs.`)] : []),
   ];
+}
+
+/**
+ * keepalived-ts: a respawned VRRP process resumes mastership at once instead of removing the
+ * VIPs and waiting a Master_Down_Interval in BACKUP (keepalived's restart flaps the VIP and
+ * lets a backup take over). Its first advert goes out now; a better master, if any, still
+ * wins through the usual rules.
+ */
+function onResume(s: InstanceState, nowUs: number): Transition {
+  const note = log(`(${s.params.name}) resuming MASTER state after a restart of the VRRP process`);
+  return becomeMaster({ ...s, state: 'INIT' }, nowUs, 'respawn', [note]);
 }
 
 function transition(s: InstanceState, to: VrrpState, reason: TransitionReason): Action {

@@ -252,7 +252,7 @@ export class VrrpRuntime {
   }
 
   /** Start every instance and group (keepalived's vrrp_init_state + first scheduling). */
-  start(): void {
+  start(opts: { readonly resumeMasters?: ReadonlySet<string> } = {}): void {
     if (this.started) return;
     this.started = true;
     const now = this.ports.nowUs();
@@ -261,7 +261,8 @@ export class VrrpRuntime {
       const v = this.verdictOf(u);
       this.logInitFault(name, v);
       const seeded = { ...s, effectivePriority: v.effectivePriority, isFaulted: v.isFault };
-      const t = step(seeded, { kind: 'startup' }, now);
+      const resumeAsMaster = opts.resumeMasters?.has(name) === true;
+      const t = step(seeded, { kind: 'startup', resumeAsMaster }, now);
       this.singles.set(name, t.state);
       this.perform(name, t.actions);
     }

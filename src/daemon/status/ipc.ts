@@ -172,6 +172,7 @@ const TRANSITION_REASONS: Readonly<Record<TransitionReason, true>> = {
   vip_deleted: true,
   sync_group: true,
   reload: true,
+  respawn: true,
 };
 const isTransitionName = (k: string): boolean => Object.prototype.hasOwnProperty.call(TRANSITION_REASONS, k);
 const isDropName = (k: string): boolean => (DROP_REASON_NAMES as readonly string[]).includes(k);
