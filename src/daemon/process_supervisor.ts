@@ -119,6 +119,8 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       }
       for (const r of running.values()) r.child.kill('SIGHUP');
     });
+    // keepalived's STATS signal goes to the VRRP child, which writes the file.
+    process.on('SIGUSR2', () => running.get('vrrp')?.child.kill('SIGUSR2'));
     for (const role of o.roles) start(role, 0);
   });
 }

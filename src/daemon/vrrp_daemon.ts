@@ -24,6 +24,9 @@ import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
 import { RESUME_MASTERS_ENV, stopWhenParentDies } from './process_supervisor.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatStatsFile } from '../vrrp/stats_format.js';
 import { runAsOf } from './script_runner.js';
 import { startStatusReporter, type StatusReporter } from './status/ipc.js';
 import { buildVrrpSnapshot } from './status/snapshot.js';
@@ -151,6 +154,21 @@ export class VrrpDaemon {
     runtime.start({ resumeMasters: resume });
     this.startStatusReporter();
     return undefined;
+  }
+
+  /** keepalived's USR2: /tmp/keepalived.stats (vrrp_print.c layout). */
+  writeStats(path = join(process.env['TMPDIR'] ?? '/tmp', 'keepalived.stats')): void {
+    const rt = this.runtime;
+    if (rt === undefined) return;
+    const views = rt.instanceNames().flatMap((name) => {
+      const c = rt.counters(name);
+      return c === undefined ? [] : [{ name, ...c }];
+    });
+    try {
+      writeFileSync(path, formatStatsFile(views), { mode: 0o644 });
+    } catch (e) {
+      this.log(`Can't open ${path} (${e instanceof Error ? e.message : String(e)})`);
+    }
   }
 
   /** Snapshots to the parent (its status listener), every second and on every transition. */
@@ -572,6 +590,8 @@ export async function runVrrpDaemon(o: VrrpDaemonOptions): Promise<number> {
     process.on('SIGINT', onStop);
     stopWhenParentDies(onStop);
     process.on('SIGHUP', () => void daemon.reload());
+    // keepalived's STATS signal: the VRRP counters to /tmp/keepalived.stats.
+    process.on('SIGUSR2', () => daemon.writeStats());
   });
 }
 

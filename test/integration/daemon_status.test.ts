@@ -4,6 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
 import { instanceConfig, startDaemon, type Daemon } from '../lab/daemons.js';
 
@@ -12,12 +15,15 @@ function fetchIn(lab: Lab, host: string, url: string): string {
   return lab.exec(host, [process.execPath, '-e', js]);
 }
 
-test('--status-listen: /metrics has keepalived_vrrp_state 2 for the master and keepalived_up 1; /status lists the instance', async (t) => {
+test('--status-listen: /metrics has keepalived_vrrp_state 2 for the master and keepalived_up 1; /status lists the instance; USR2 writes keepalived.stats', async (t) => {
   if (skipUnlessLab(t)) return;
   const lab = Lab.create({ tag: 'stat', hosts: ['a'], net: 234 });
   let d: Daemon | undefined;
+  const tmp = mkdtempSync(join(tmpdir(), 'kats-stats-'));
   try {
-    d = startDaemon(lab, 'a', 'keepalived-ts', instanceConfig({ priority: 150, vip: '10.234.0.100/24' }), ['--status-listen=127.0.0.1:9650']);
+    d = startDaemon(lab, 'a', 'keepalived-ts', instanceConfig({ priority: 150, vip: '10.234.0.100/24' }), ['--status-listen=127.0.0.1:9650'], {
+      TMPDIR: tmp,
+    });
     await d.waitFor(/Status listener on http:\/\/127\.0\.0\.1:9650/, 5_000);
     await d.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
     await new Promise((r) => setTimeout(r, 300));
@@ -28,6 +34,13 @@ test('--status-listen: /metrics has keepalived_vrrp_state 2 for the master and k
     const status = JSON.parse(fetchIn(lab, 'a', 'http://127.0.0.1:9650/status')) as { children: unknown };
     assert.match(JSON.stringify(status), /"VI_1"/);
     assert.match(JSON.stringify(status), /"MASTER"/);
+
+    // keepalived's STATS signal: the parent passes USR2 to the VRRP child, which writes the file.
+    d.signal('SIGUSR2');
+    const file = join(tmp, 'keepalived.stats');
+    for (let i = 0; i < 50 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+    const stats = readFileSync(file, 'utf8');
+    assert.match(stats, /^VRRP Instance: VI_1\n {2}Advertisements:\n {4}Received: 0\n {4}Sent: \d+\n {2}Became master: 1\n/);
   } catch (e) {
     if (d !== undefined) process.stderr.write(d.lines.map((l) => l.text).join('\n'));
     throw e;
@@ -35,5 +48,6 @@ test('--status-listen: /metrics has keepalived_vrrp_state 2 for the master and k
     await d?.stop('SIGTERM', 3_000);
     d?.cleanup();
     await lab.destroy();
+    rmSync(tmp, { recursive: true, force: true });
   }
 });

@@ -146,7 +146,14 @@ export function pidArgs(dir: string): string[] {
 }
 
 /** Start a daemon with `-n -l -D -f <config>` in lab host `host`. */
-export function startDaemon(lab: Lab, host: string, kind: DaemonKind, configText: string, extraArgs: readonly string[] = []): Daemon {
+export function startDaemon(
+  lab: Lab,
+  host: string,
+  kind: DaemonKind,
+  configText: string,
+  extraArgs: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Daemon {
   const dir = mkdtempSync(join(tmpdir(), `kats-${kind}-${host}-`));
   const conf = join(dir, 'keepalived.conf');
   writeFileSync(conf, configText);
@@ -154,7 +161,7 @@ export function startDaemon(lab: Lab, host: string, kind: DaemonKind, configText
     kind === 'keepalived-ts'
       ? [process.execPath, KATS_BIN, '-n', '-l', '-D', '-f', conf, ...pidArgs(dir), ...extraArgs]
       : ['keepalived', '-n', '-l', '-D', '-f', conf, ...pidArgs(dir), ...extraArgs];
-  const child = lab.spawn(host, argv, { cwd: dir });
+  const child = lab.spawn(host, argv, { cwd: dir, env: { ...process.env, ...env } });
   return new Daemon(kind, host, child, dir);
 }
 
