@@ -196,7 +196,9 @@ async function runDaemon(cl: CommandLine): Promise<number> {
       );
     }
     const { runCheckerDaemon } = await import('./daemon/checker_daemon.js');
-    return exitChild(await runCheckerDaemon({ config, dontReleaseIpvs: hasOption(cl, 'dontReleaseIpvs'), log }));
+    return exitChild(
+      await runCheckerDaemon({ config, reloadConfig: () => load(cl).config, dontReleaseIpvs: hasOption(cl, 'dontReleaseIpvs'), log }),
+    );
   }
   const pidFile = optionValue(cl, 'pidFile') ?? DEFAULT_PID_FILES.parent;
   const claim = claimPidFile(pidFile);

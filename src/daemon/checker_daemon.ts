@@ -71,6 +71,8 @@ export interface CheckerDaemonOptions {
   readonly log: (line: string) => void;
   /** keepalived -I (--dont-release-ipvs): leave the data plane in place on stop. */
   readonly dontReleaseIpvs: boolean;
+  /** Parses the configuration again (SIGHUP); undefined when it cannot be used. */
+  readonly reloadConfig?: () => KeepalivedConfig | undefined;
 }
 
 function monotonicUs(): number {
@@ -173,6 +175,28 @@ export class CheckerDaemon {
       this.vipPresent.set(v, present);
       if (notify && was !== present) this.step({ kind: 'vip_presence', virtualServer: v, present });
     }
+  }
+
+  /**
+   * SIGHUP. Unchanged virtual and real servers keep their health and the data plane is left
+   * alone. Applying changed virtual servers without a restart is not implemented yet: the
+   * running configuration is kept and the log says so.
+   */
+  reload(): void {
+    this.o.log('Reloading');
+    const next = this.o.reloadConfig?.();
+    if (next === undefined) {
+      this.o.log('Reload failed: the configuration cannot be used; keeping the running configuration');
+      return;
+    }
+    if (lvsDefinitionKey(next) !== lvsDefinitionKey(this.o.config)) {
+      this.o.log(
+        'keepalived-ts: reloading changed virtual_server/real_server definitions is not implemented yet; ' +
+          'the checker keeps the running configuration (restart keepalived-ts to apply it)',
+      );
+      return;
+    }
+    this.o.log('Reload complete');
   }
 
   async stop(): Promise<void> {
@@ -408,6 +432,11 @@ export async function runCheckerDaemon(o: CheckerDaemonOptions): Promise<number>
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
     stopWhenParentDies(onStop);
-    process.on('SIGHUP', () => o.log('Reload (SIGHUP) is not implemented yet; the running configuration is kept'));
+    process.on('SIGHUP', () => daemon.reload());
   });
+}
+
+/** The checker's part of a configuration, without source locations (reload comparison). */
+function lvsDefinitionKey(c: KeepalivedConfig): string {
+  return JSON.stringify(c.lvs, (k, v: unknown) => (k === 'at' ? undefined : v));
 }
