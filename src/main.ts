@@ -23,8 +23,7 @@ import { configTestExitStatus } from './config/config_test.js';
 import { formatConsoleLine } from './daemon/log.js';
 import { dumpConfigLines, configToJson } from './config/dump.js';
 import { explainConfigs } from './config/explain_model.js';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -45,6 +44,10 @@ async function run(argv: readonly string[]): Promise<number> {
   // Subcommands with flags of their own (genhash's -s/-p/-u clash with keepalived's).
   if (argv[0] === 'genhash') return runGenhash(argv.slice(1));
   if (argv[0] === 'lvs') return runLvsList(argv.slice(1));
+  if (argv[0] === 'demo') {
+    const { runDemo } = await import('./demo/demo.js');
+    return runDemo(argv.slice(1));
+  }
   const parsed = parseCommandLine(argv);
   if (!parsed.ok) {
     process.stderr.write(`keepalived-ts: ${parsed.message}\n${USAGE}`);
@@ -66,7 +69,6 @@ async function run(argv: readonly string[]): Promise<number> {
     return 1;
   }
   if (cl.subcommand === 'explain') return runExplain(cl);
-  if (cl.subcommand === 'demo') return runDemo();
   if (hasOption(cl, 'configTest')) return runConfigTest(cl);
   if (hasOption(cl, 'dumpConfig')) return runDumpConfig(cl);
   return await runDaemon(cl);
@@ -140,32 +142,6 @@ function runExplain(cl: CommandLine): number {
  * Until the lab demo lands (namespaces, two load balancers, real servers, a live
  * failover), `npm run demo` shows what works today: explain on the bundled examples.
  */
-function runDemo(): number {
-  const dir = fileURLToPath(new URL('../../examples/', import.meta.url));
-  process.stdout.write(
-    'keepalived-ts demo: the network lab is not implemented yet; showing `keepalived-ts explain`\n' +
-      `on the bundled examples in ${dir} (a load-balancer pair, then a config with pitfalls).\n\n`,
-  );
-  const pair = ['lb-master.conf', 'lb-backup.conf'].map((f) => join(dir, f));
-  const single = [join(dir, 'unicast-pitfalls.conf')];
-  let code = 0;
-  for (const files of [pair, single]) {
-    process.stdout.write(`$ keepalived-ts explain ${files.map((f) => basename(f)).join(' ')}\n`);
-    const loaded = [];
-    for (const file of files) {
-      const result = loadConfig({ file });
-      // The pitfalls example has keepalived warnings on purpose; missing interfaces depend
-      // on the host. Only a configuration that cannot be read fails the demo.
-      const shown = result.diagnostics.filter((d) => d.kind !== 'notice' && d.kind !== 'bad_if');
-      for (const d of shown) process.stdout.write(`${formatDiagnostic(d)}\n`);
-      if (result.config === undefined) code = 1;
-      if (result.config !== undefined) loaded.push({ label: basename(file), config: result.config });
-    }
-    process.stdout.write(`${explainConfigs(loaded)}\n`);
-  }
-  return code;
-}
-
 async function runDaemon(cl: CommandLine): Promise<number> {
   const result = load(cl);
   const log = (m: string): void => {

@@ -209,7 +209,9 @@ export const USAGE = `Usage: keepalived-ts [OPTION...]
 
 Subcommands (keepalived-ts):
   explain [FILE...]            Effective VRRP timers, failover budget and pitfalls per instance
-  demo                         The demo (for now: explain on the bundled examples)
+  demo [--interactive] [--with-keepalived]
+                               The demo lab: two load balancers, three real servers, a client,
+                               a live failover and real-server check (see docs/demo.md)
   genhash -s IP -p PORT -u URL [-S] [-V VHOST] [-P 1.0|1.0C|1.1] [-t SECS] [-v]
                                keepalived's genhash: the MD5 digest of a page (for HTTP_GET/SSL_GET digest)
   lvs [--backend=auto|nftables|ipvs]
