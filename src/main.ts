@@ -144,8 +144,11 @@ function runExplain(cl: CommandLine): number {
  */
 async function runDaemon(cl: CommandLine): Promise<number> {
   const result = load(cl);
+  // Under systemd (JOURNAL_STREAM set) and without -l, lines carry a syslog priority prefix
+  // that journald reads (sd-daemon(3)); keepalived logs at LOG_INFO through syslog there.
+  const toJournal = !hasOption(cl, 'logConsole') && process.env['JOURNAL_STREAM'] !== undefined;
   const log = (m: string): void => {
-    process.stderr.write(`${formatConsoleLine(new Date(), m)}\n`);
+    process.stderr.write(toJournal ? `<6>${m}\n` : `${formatConsoleLine(new Date(), m)}\n`);
   };
   const role = process.env[CHILD_ROLE_ENV];
   const config = result.config;

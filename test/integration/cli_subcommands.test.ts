@@ -53,3 +53,26 @@ test('the daemon refuses to start while a live process holds its pid file ("daem
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('under systemd (JOURNAL_STREAM) without -l, log lines carry the <6> priority prefix for journald', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'kats-journal-'));
+  try {
+    const conf = join(dir, 'keepalived.conf');
+    writeFileSync(conf, 'global_defs {\n  router_id j\n}\n');
+    const r = await new Promise<{ stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [KATS_BIN, '-n', '-f', conf, '-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')],
+        { env: { ...process.env, JOURNAL_STREAM: '8:12345' } },
+        (_e, _o, stderr) => resolve({ stderr }),
+      );
+    });
+    assert.match(r.stderr, /^<6>Starting keepalived-ts v/m);
+    assert.match(r.stderr, /^<6>keepalived-ts: no vrrp_instance or virtual_server to run$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
