@@ -14,6 +14,7 @@
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -304,6 +305,21 @@ static napi_value k_poll(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+/*
+ * setScheduler(policy, priority): sched_setscheduler() for the calling thread (Node's main
+ * thread), with SCHED_RESET_ON_FORK so children (nft, scripts) do not inherit a realtime
+ * policy. keepalived's vrrp_rt_priority.
+ */
+static napi_value k_set_scheduler(napi_env env, napi_callback_info info) {
+  napi_value a[2];
+  int policy, prio;
+  if (args(env, info, 2, a) || i32(env, a[0], &policy) || i32(env, a[1], &prio)) return NULL;
+  struct sched_param sp;
+  memset(&sp, 0, sizeof sp);
+  sp.sched_priority = prio;
+  return num(env, ret(sched_setscheduler(0, policy | SCHED_RESET_ON_FORK, &sp)));
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
@@ -311,7 +327,8 @@ static napi_value init(napi_env env, napi_value exports) {
   } fns[] = {{"socket", k_socket},         {"setsockopt", k_setsockopt},     {"setsockoptInt", k_setsockopt_int},
              {"bind", k_bind},             {"getsockname", k_getsockname},   {"sendto", k_sendto},
              {"recvmsg", k_recvmsg},       {"close", k_close},               {"ifNameToIndex", k_if_nametoindex},
-             {"ifIndexToName", k_if_indextoname}, {"poll", k_poll}};
+             {"ifIndexToName", k_if_indextoname}, {"poll", k_poll},
+             {"setScheduler", k_set_scheduler}};
   for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
     napi_value f;
     CHECK(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f));

@@ -43,6 +43,11 @@ export interface NativeBinding {
    * the callback becomes an uncaughtException.
    */
   poll(fd: number, onReadable: () => void): Poller;
+  /**
+   * sched_setscheduler() for Node's main thread with SCHED_RESET_ON_FORK (children do not
+   * inherit it): 0 or -errno. keepalived's vrrp_rt_priority uses SCHED_RR.
+   */
+  setScheduler(policy: number, priority: number): number;
 }
 
 const ADDON_RELATIVE_PATH = 'native/build/kats_net.node';
@@ -84,6 +89,7 @@ export function loadNative(): NativeBinding {
     close: raw.close,
     ifNameToIndex: raw.ifNameToIndex,
     ifIndexToName: raw.ifIndexToName,
+    setScheduler: raw.setScheduler,
     poll(fd, onReadable) {
       // The native close() reads its state from `this`; bind it so a detached
       // `const { close } = poller` still works.

@@ -15,18 +15,24 @@ function fetchIn(lab: Lab, host: string, url: string): string {
   return lab.exec(host, [process.execPath, '-e', js]);
 }
 
-test('--status-listen: /metrics has keepalived_vrrp_state 2 for the master and keepalived_up 1; /status lists the instance; USR2 writes keepalived.stats', async (t) => {
+test('--status-listen: /metrics has keepalived_vrrp_state 2 for the master and keepalived_up 1; /status lists the instance; USR2 writes keepalived.stats; vrrp_rt_priority sets SCHED_RR', async (t) => {
   if (skipUnlessLab(t)) return;
   const lab = Lab.create({ tag: 'stat', hosts: ['a'], net: 234 });
   let d: Daemon | undefined;
   const tmp = mkdtempSync(join(tmpdir(), 'kats-stats-'));
   try {
-    d = startDaemon(lab, 'a', 'keepalived-ts', instanceConfig({ priority: 150, vip: '10.234.0.100/24' }), ['--status-listen=127.0.0.1:9650'], {
+    const conf = instanceConfig({ priority: 150, vip: '10.234.0.100/24', globalExtra: '  vrrp_rt_priority 10' });
+    d = startDaemon(lab, 'a', 'keepalived-ts', conf, ['--status-listen=127.0.0.1:9650'], {
       TMPDIR: tmp,
     });
     await d.waitFor(/Status listener on http:\/\/127\.0\.0\.1:9650/, 5_000);
     await d.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
     await new Promise((r) => setTimeout(r, 300));
+    // vrrp_rt_priority: the VRRP child's main thread runs SCHED_RR (policy 2, field 41 of stat).
+    const child = Number(/pid=(\d+)/.exec((await d.waitFor(/Starting VRRP child process, pid=\d+/, 100)).text)?.[1]);
+    const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    assert.equal(fields[41 - 3], '2', 'SCHED_RR');
     const metrics = fetchIn(lab, 'a', 'http://127.0.0.1:9650/metrics');
     assert.match(metrics, /^keepalived_up 1$/m);
     assert.match(metrics, /^keepalived_vrrp_state\{iname="VI_1",intf="eth0",vrid="51",ip_address="10\.234\.0\.100\/24"\} 2$/m);

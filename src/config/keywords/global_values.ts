@@ -28,6 +28,9 @@ export function optionalBool(
   return b;
 }
 
+/** Raw keywords the daemon reads from the raw list and applies (daemon/vrrp_daemon.ts). */
+const RAW_BUT_HONOURED: ReadonlySet<string> = new Set(['vrrp_rt_priority', 'vrrp_priority']);
+
 /**
  * Records a keyword keepalived-ts recognises but does not model, and says so (a notice:
  * keepalived accepts it, so `-t` must not fail).
@@ -35,6 +38,7 @@ export function optionalBool(
 export function keepRaw(ctx: Ctx, into: RawKeyword[], words: readonly string[]): void {
   const keyword = words[0] ?? '';
   into.push({ keyword, args: words.slice(1), at: ctx.at });
+  if (RAW_BUT_HONOURED.has(keyword)) return;
   ctx.notice(
     'not_implemented',
     `'${keyword}' is recognised but not implemented by keepalived-ts yet - ignoring it`,
