@@ -37,7 +37,7 @@ import { openLvsBackend } from '../lvs/ipvs.js';
 import { Notifier } from './notifier.js';
 import { startStatusReporter, type StatusReporter } from './status/ipc.js';
 import { buildCheckerSnapshot } from './status/snapshot.js';
-import { stopWhenParentDies } from './process_supervisor.js';
+import { runChildDaemon } from './process_supervisor.js';
 import { runAsOf, runCommand } from './script_runner.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { networkInterfaces } from 'node:os';
@@ -415,25 +415,7 @@ function probeEvent(c: Checker, r: ProbeResult): { kind: 'probe_result'; ok: boo
 
 /** Run the checker daemon until SIGTERM/SIGINT. Resolves with the exit status. */
 export async function runCheckerDaemon(o: CheckerDaemonOptions): Promise<number> {
-  const daemon = new CheckerDaemon(o);
-  const problem = await daemon.start();
-  if (problem !== undefined) {
-    o.log(`keepalived-ts: ${problem}`);
-    await daemon.stop();
-    return 1;
-  }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onStop = () => {
-      if (stopping) return;
-      stopping = true;
-      void daemon.stop().then(() => resolve(0));
-    };
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
-    stopWhenParentDies(onStop);
-    process.on('SIGHUP', () => daemon.reload());
-  });
+  return runChildDaemon(new CheckerDaemon(o), o.log);
 }
 
 /** The checker's part of a configuration, without source locations (reload comparison). */

@@ -6,6 +6,7 @@
  * still holds our pid.
  */
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isProcessAlive } from './process_supervisor.js';
 
 export const DEFAULT_PID_FILES = {
   parent: '/run/keepalived.pid',
@@ -13,14 +14,6 @@ export const DEFAULT_PID_FILES = {
   checker: '/run/checkers.pid',
 } as const;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The live pid recorded in `path` (not ours), if any. */
 export function livePidIn(path: string): number | undefined {
@@ -32,7 +25,7 @@ export function livePidIn(path: string): number | undefined {
   }
   const pid = Number.parseInt(text.trim(), 10);
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
-  return isAlive(pid) ? pid : undefined;
+  return isProcessAlive(pid) ? pid : undefined;
 }
 
 export type ClaimResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };

@@ -130,3 +130,57 @@ export function stopWhenParentDies(stop: () => void): void {
   if (process.send === undefined) return;
   process.on('disconnect', stop);
 }
+
+/** What a child daemon (VRRP or checker) offers to runChildDaemon. */
+export interface ChildDaemon {
+  /** Opens everything; an error text when the daemon cannot run. */
+  start(): Promise<string | undefined>;
+  /** Called once, synchronously, when a stop begins (before stop()). */
+  beginStop?(): void;
+  stop(): Promise<void>;
+  reload(): void | Promise<void>;
+}
+
+/**
+ * A child's life: start, then run until SIGTERM/SIGINT or the parent's death (a graceful
+ * stop), with HUP as reload and any extra signals the caller wires. Resolves with the exit
+ * status.
+ */
+export async function runChildDaemon(
+  daemon: ChildDaemon,
+  log: (line: string) => void,
+  extraSignals: Readonly<Partial<Record<NodeJS.Signals, () => void>>> = {},
+): Promise<number> {
+  const problem = await daemon.start();
+  if (problem !== undefined) {
+    log(`keepalived-ts: ${problem}`);
+    await daemon.stop();
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onStop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      daemon.beginStop?.();
+      void daemon.stop().then(() => resolve(0));
+    };
+    process.on('SIGTERM', onStop);
+    process.on('SIGINT', onStop);
+    stopWhenParentDies(onStop);
+    process.on('SIGHUP', () => void daemon.reload());
+    for (const [signal, handler] of Object.entries(extraSignals)) {
+      if (handler !== undefined) process.on(signal as NodeJS.Signals, handler);
+    }
+  });
+}
+
+/** A live process (EPERM still means it exists). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -23,7 +23,7 @@ import { VrrpRuntime, socketKeyOf, type VrrpPorts } from '../vrrp/runtime.js';
 import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
-import { RESUME_MASTERS_ENV, stopWhenParentDies } from './process_supervisor.js';
+import { RESUME_MASTERS_ENV, runChildDaemon } from './process_supervisor.js';
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -570,6 +570,7 @@ export class VrrpDaemon {
 
   /** Mark that the next VIP removals come from a stop (for -V). */
   beginStop(): void {
+    this.log('Stopping');
     this.runtimeStopping = true;
   }
 
@@ -602,28 +603,8 @@ export async function runVrrpDaemon(o: VrrpDaemonOptions): Promise<number> {
     o.log(`keepalived-ts: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  const problem = await daemon.start();
-  if (problem !== undefined) {
-    o.log(`keepalived-ts: ${problem}`);
-    await daemon.stop();
-    return 1;
-  }
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onStop = () => {
-      if (stopping) return;
-      stopping = true;
-      o.log('Stopping');
-      daemon.beginStop();
-      void daemon.stop().then(() => resolve(0));
-    };
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
-    stopWhenParentDies(onStop);
-    process.on('SIGHUP', () => void daemon.reload());
-    // keepalived's STATS signal: the VRRP counters to /tmp/keepalived.stats.
-    process.on('SIGUSR2', () => daemon.writeStats());
-  });
+  // keepalived's STATS signal: the VRRP counters to /tmp/keepalived.stats.
+  return runChildDaemon(daemon, o.log, { SIGUSR2: () => daemon.writeStats() });
 }
 
 /** The status view of a tracked script's result. */

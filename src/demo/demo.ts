@@ -48,6 +48,7 @@ import {
   type RsName,
 } from './scenario.js';
 import { Screen, clock, renderLive, renderPlainStatus, type Health, type LbRow, type LiveModel, type RsRow } from './view.js';
+import { isProcessAlive } from '../daemon/process_supervisor.js';
 
 export const DEMO_USAGE = `Usage: keepalived-ts demo [--interactive] [--with-keepalived]
 
@@ -120,20 +121,12 @@ function parseArgs(argv: readonly string[]): Options | { readonly help: true } |
   return { interactive, withKeepalived };
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Directories of demo runs whose process is gone (a SIGKILLed run). */
 function removeStaleDirs(): void {
   for (const name of readdirSync(tmpdir())) {
     const m = /^kats-demo-(\d+)$/.exec(name);
-    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (m && Number(m[1]) !== process.pid && !isProcessAlive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 

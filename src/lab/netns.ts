@@ -15,6 +15,7 @@
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { isProcessAlive } from '../daemon/process_supervisor.js';
 
 export const CI = ['true', '1', 'yes'].includes((process.env['CI'] ?? '').toLowerCase());
 
@@ -63,21 +64,13 @@ function run(argv: readonly string[], allowFail = false): string {
   return r.stdout ?? '';
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Delete `kats-*-<pid>-*` namespaces whose owning process is gone. */
 function removeStale(): void {
   for (const line of run(['ip', 'netns', 'list'], true).split('\n')) {
     const name = line.split(' ')[0] ?? '';
     const m = /^kats-[a-z0-9]+-(\d+)-/.exec(name);
-    if (m && !isAlive(Number(m[1]))) {
+    if (m && !isProcessAlive(Number(m[1]))) {
       // A SIGKILLed run leaves its daemons running in the namespace: kill them first.
       for (const pid of run(['ip', 'netns', 'pids', name], true).split(/\s+/).filter(Boolean)) {
         try {
