@@ -36,18 +36,18 @@
  * keepalived-ts runs from a private copy of the build taken at start (bench/lib/snapshot.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, labProblem } from '../test/lab/netns_lab.js';
 import { Daemon, REPO_ROOT } from '../test/lab/daemons.js';
 import { snapshotBuild } from './lib/snapshot.js';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
+import { childRole, childrenOf, cpuTimes, installSynCounters, memKb, synsFrom } from './lib/rs_listeners.js';
 
 const NET = 176;
 const SERVER_HOSTS = ['s1', 's2', 's3', 's4', 's5'] as const;
 const BASE_PORT = 20000;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,49 +66,6 @@ function numArg(name: string, dflt: number): number {
 }
 
 // ---------------------------------------------------------------- /proc readings
-
-interface CpuTimes {
-  readonly utime: number;
-  readonly stime: number;
-  readonly cutime: number;
-  readonly cstime: number;
-}
-
-function cpuTimes(pid: number): CpuTimes {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces), from field 3 (state) on.
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const at = (field: number) => Number(f[field - 3]) / CLK_TCK;
-  return { utime: at(14), stime: at(15), cutime: at(16), cstime: at(17) };
-}
-
-function memKb(pid: number): { rssKb: number; hwmKb: number } {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
-}
-
-function childRole(pid: number): string | undefined {
-  try {
-    const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    return env.find((e) => e.startsWith('KEEPALIVED_TS_CHILD='))?.slice('KEEPALIVED_TS_CHILD='.length);
-  } catch {
-    return undefined;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    const out: number[] = [];
-    for (const t of readdirSync(`/proc/${pid}/task`)) {
-      const c = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
-      if (c !== '') out.push(...c.split(/\s+/).map(Number));
-    }
-    return out;
-  } catch {
-    return [];
-  }
-}
 
 // ---------------------------------------------------------------- listeners
 
@@ -185,28 +142,10 @@ class Listener {
 }
 
 /**
- * A check is counted where it lands: a stateless nft rule in each server namespace counts
- * the SYNs from each checker's address. (HAProxy's layer-4 check answers the SYN-ACK with
- * a RST and never completes the handshake, so accept() never sees it.)
+ * Connections the listeners accepted from `address`. Checks themselves are counted where they
+ * land, by the stateless nft SYN counters (bench/lib/rs_listeners.ts installSynCounters):
+ * HAProxy's layer-4 check answers the SYN-ACK with a RST, so accept() never sees it.
  */
-function installSynCounters(lab: Lab, sources: readonly string[]): void {
-  const rules = sources.map((a) => `    ip saddr ${a} tcp flags & (syn | ack) == syn counter`).join('\n');
-  const script = `table inet ccpu {\n  chain in {\n    type filter hook input priority 0; policy accept;\n${rules}\n  }\n}\n`;
-  for (const h of SERVER_HOSTS) {
-    const r = spawnSync('ip', ['netns', 'exec', lab.host(h).ns, 'nft', '-f', '-'], { input: script, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`nft in ${h}: ${r.stderr}`);
-  }
-}
-
-function synsFrom(lab: Lab, address: string): number {
-  let sum = 0;
-  for (const h of SERVER_HOSTS) {
-    const text = lab.exec(h, ['nft', 'list', 'chain', 'inet', 'ccpu', 'in']);
-    for (const m of text.matchAll(/ip saddr (\S+) .*counter packets (\d+)/g)) if (m[1] === address) sum += Number(m[2]);
-  }
-  return sum;
-}
-
 async function acceptedFrom(listeners: readonly Listener[], address: string): Promise<number> {
   const all = await Promise.all(listeners.map((l) => l.counts()));
   return all.reduce((sum, c) => sum + (c[address] ?? 0), 0);
@@ -301,9 +240,9 @@ async function measure(
   changeRe: RegExp,
 ): Promise<Omit<PhaseResult, 'profile'>> {
   // The first checks arrive after BOOTSTRAP_DELAY (+ warmup jitter) / HAProxy's spread.
-  const base = synsFrom(o.lab, o.address);
+  const base = synsFrom(o.lab, SERVER_HOSTS, o.address, 'ccpu');
   const deadline = Date.now() + 60_000;
-  while (synsFrom(o.lab, o.address) - base < o.servers / 2) {
+  while (synsFrom(o.lab, SERVER_HOSTS, o.address, 'ccpu') - base < o.servers / 2) {
     if (Date.now() > deadline) throw new Error(`${o.phase}: checks did not start within 60 s`);
     await sleep(250);
   }
@@ -312,13 +251,13 @@ async function measure(
   await sleep(o.warmupS * 1000);
   const linesBefore = running.lines().length;
   const a0 = await acceptedFrom(o.listeners, o.address);
-  const c0 = synsFrom(o.lab, o.address);
+  const c0 = synsFrom(o.lab, SERVER_HOSTS, o.address, 'ccpu');
   const t0 = cpuTimes(running.pid);
   const w0 = performance.now();
   await sleep(o.windowS * 1000);
   const t1 = cpuTimes(running.pid);
   const w1 = performance.now();
-  const c1 = synsFrom(o.lab, o.address);
+  const c1 = synsFrom(o.lab, SERVER_HOSTS, o.address, 'ccpu');
   const a1 = await acceptedFrom(o.listeners, o.address);
   const windowS = (w1 - w0) / 1000;
   const mem = memKb(running.pid);
@@ -497,7 +436,7 @@ async function main(): Promise<number> {
     lab.exec('lb', ['sysctl', '-qw', 'net.netfilter.nf_conntrack_tcp_timeout_time_wait=5'], true);
     const listeners = SERVER_HOSTS.map((h) => new Listener(lab, h, Math.max(big, small) / SERVER_HOSTS.length));
     await Promise.all(listeners.map((l) => l.ready));
-    installSynCounters(lab, [lab.host('lb').ipv4, lab.host('hap').ipv4]);
+    installSynCounters(lab, SERVER_HOSTS, [lab.host('lb').ipv4, lab.host('hap').ipv4], 'ccpu');
     console.log(`listeners ready: ${SERVER_HOSTS.length} × ${Math.max(big, small) / SERVER_HOSTS.length} ports`);
     const phases: (() => Promise<PhaseResult>)[] = [
       () => runOurs(lab, snap.bin, listeners, { phase: `ours-${big}`, servers: big, warmupS, windowS }),
