@@ -58,6 +58,7 @@ import {
   type CpuTimes,
   type SchedStat,
 } from './lib/rs_listeners.js';
+import { arg, numArg, sleep } from './lib/args.js';
 
 const NET = 177;
 const SERVER_HOSTS = ['s1', 's2', 's3', 's4', 's5'] as const;
@@ -65,21 +66,8 @@ const BASE_PORT = 20000;
 const NOMINAL_MS = 100;
 const NFT_TABLE = 'ajit';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function arg(name: string): string | undefined {
-  const a = process.argv.find((x) => x === `--${name}` || x.startsWith(`--${name}=`));
-  if (a === undefined) return undefined;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : '';
-}
 
-function numArg(name: string, dflt: number): number {
-  const v = arg(name);
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}=${v}: a positive number`);
-  return n;
-}
 
 // ---------------------------------------------------------------- configuration
 

@@ -44,26 +44,14 @@ import { Daemon, REPO_ROOT } from '../test/lab/daemons.js';
 import { snapshotBuild } from './lib/snapshot.js';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { childRole, childrenOf, cpuTimes, installSynCounters, memKb, synsFrom } from './lib/rs_listeners.js';
+import { arg, numArg, sleep } from './lib/args.js';
 
 const NET = 176;
 const SERVER_HOSTS = ['s1', 's2', 's3', 's4', 's5'] as const;
 const BASE_PORT = 20000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function arg(name: string): string | undefined {
-  const a = process.argv.find((x) => x === `--${name}` || x.startsWith(`--${name}=`));
-  if (a === undefined) return undefined;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : '';
-}
 
-function numArg(name: string, dflt: number): number {
-  const v = arg(name);
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name}=${v}: a positive number`);
-  return n;
-}
 
 // ---------------------------------------------------------------- /proc readings
 

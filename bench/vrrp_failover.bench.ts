@@ -35,6 +35,7 @@ import { instanceConfig, REPO_ROOT, type Daemon, type DaemonKind } from '../test
 import { AddrMonitor, Capture, type Packet } from './lib/capture.js';
 import { snapshotBuild, startDaemonWith } from './lib/snapshot.js';
 import { fmt, ratio, summarize } from './lib/stats.js';
+import { arg, sleep } from './lib/args.js';
 
 const MDI_MS = 3000 + ((256 - 100) / 256) * 1000; // 3609.375
 const SKEW_MS = ((256 - 100) / 256) * 1000; // 609.375
@@ -83,12 +84,7 @@ const METRICS: Record<Scenario, readonly { key: string; label: string; ratio: bo
   'heal-afirst': HEAL_METRICS,
 };
 
-function arg(name: string): string | undefined {
-  const p = `--${name}=`;
-  return process.argv.slice(2).find((a) => a.startsWith(p))?.slice(p.length);
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function macOf(lab: Lab, host: string): string {
   const m = /link\/ether ([0-9a-f:]{17})/.exec(lab.exec(host, ['ip', 'link', 'show', 'dev', 'eth0']));
