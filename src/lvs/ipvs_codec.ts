@@ -9,72 +9,13 @@
  *   IPVS_CMD_ATTR_DEST (nested): ADDR 16, PORT be16, FWD_METHOD u32, WEIGHT u32,
  *     U_THRESH u32, L_THRESH u32, ADDR_FAMILY u16, TUN_TYPE u8, TUN_PORT be16, TUN_FLAGS u16
  */
-// The tidy rule forbids pure modules importing from src/net/ (even its pure codec.ts), so
-// the few nlmsghdr/nlattr helpers this codec needs are repeated here (same layout as
-// src/net/netlink/codec.ts; the test decodes with that codec's splitMessages).
 const NLM_F_REQUEST = 0x1;
 const NLM_F_ACK = 0x4;
 const NLM_F_DUMP = 0x300;
-const NLMSG_HDRLEN = 16;
-
-/** An attribute to encode: raw bytes or nested attributes. */
-export type NlAttrSpec =
-  | { readonly type: number; readonly value: Uint8Array }
-  | { readonly type: number; readonly nested: readonly NlAttrSpec[] };
-
-/** A received netlink message (structurally the codec's NlMessage). */
-export interface NlMessage {
-  readonly type: number;
-  readonly flags: number;
-  readonly seq: number;
-  readonly pid: number;
-  readonly payload: Uint8Array;
-}
-
-const align = (n: number) => (n + 3) & ~3;
-function attrLength(a: NlAttrSpec): number {
-  return 4 + ('value' in a ? a.value.length : a.nested.reduce((n, x) => n + align(attrLength(x)), 0));
-}
-function writeAttr(out: Uint8Array, at: number, a: NlAttrSpec): number {
-  const len = attrLength(a);
-  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  v.setUint16(at, len, true);
-  v.setUint16(at + 2, a.type, true);
-  if ('value' in a) out.set(a.value, at + 4);
-  else {
-    let p = at + 4;
-    for (const n of a.nested) p = writeAttr(out, p, n);
-  }
-  return at + align(len);
-}
-function encodeMessage(h: { type: number; flags: number; seq: number }, body: { fixed: Uint8Array; attrs: readonly NlAttrSpec[] }): Uint8Array {
-  const len = NLMSG_HDRLEN + align(body.fixed.length) + body.attrs.reduce((n, a) => n + align(attrLength(a)), 0);
-  const out = new Uint8Array(len);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, len, true);
-  v.setUint16(4, h.type, true);
-  v.setUint16(6, h.flags, true);
-  v.setUint32(8, h.seq >>> 0, true);
-  out.set(body.fixed, NLMSG_HDRLEN);
-  let at = NLMSG_HDRLEN + align(body.fixed.length);
-  for (const a of body.attrs) at = writeAttr(out, at, a);
-  return out;
-}
-function parseAttributes(bytes: Uint8Array): { attrs: { type: number; value: Uint8Array }[] } {
-  const attrs: { type: number; value: Uint8Array }[] = [];
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = 0;
-  while (bytes.length - at >= 4) {
-    const len = v.getUint16(at, true);
-    if (len < 4 || len > bytes.length - at) break;
-    attrs.push({ type: v.getUint16(at + 2, true) & 0x3fff, value: bytes.subarray(at + 4, at + len) });
-    at += align(len);
-  }
-  return { attrs };
-}
 import type { DesiredDestination, DesiredService, ServiceKey } from './desired.js';
 import type { ForwardingMethod, LvsProtocol } from '../config/model/lvs.js';
 import { parseIp } from '../lib/ip.js';
+import { encodeMessage, parseAttributes, type NlAttrSpec, type NlMessage } from '../net/netlink/codec.js';
 
 export const GENL_ID_CTRL = 0x10;
 export const CTRL_CMD_GETFAMILY = 3;
