@@ -12,7 +12,10 @@
  * Sync groups (vrrp/sync_group.ts) drive the members through `wantState`, the
  * `syncHoldMaster` step option and the `sync*` transitions below.
  *
- * Not here yet: the two-owner conflict, reload.
+ * keepalived-ts split-brain protection (docs/split-brain.md) adds a takeover gate: with
+ * `takeoverGated`, a backup whose down timer expires asks the shell (`request_takeover`)
+ * and becomes MASTER only on a granted `takeover_verdict`; `takeover_revoked` makes a
+ * master step down; `split_brain` reports two masters.
  */
 import { compareIp, parseIp } from '../lib/ip.js';
 import {
@@ -41,7 +44,9 @@ export type TransitionReason =
   /** Someone else deleted one of our VIPs (keepalived_netlink.c set_vrrp_backup). */
   | 'vip_deleted'
   /** A vrrp_sync_group moved this member along with another member. */
-  | 'sync_group';
+  | 'sync_group'
+  /** keepalived-ts: the arbiter (witness lease, references) withdrew our mastership. */
+  | 'arbiter_revoked';
 
 /**
  * keepalived's `wantstate`: the state the instance would be in disregarding its sync group
@@ -87,6 +92,11 @@ export interface InstanceParams {
   readonly garpLowerPrioRepeat: number;
   readonly lowerPrioNoAdvert: boolean;
   readonly higherPrioSendAdvert: boolean;
+  /**
+   * keepalived-ts: an arbiter or fence_script must approve every takeover after a down
+   * timer expires (`request_takeover` / `takeover_verdict`).
+   */
+  readonly takeoverGated?: boolean;
 }
 
 export interface InstanceState {
@@ -121,6 +131,19 @@ export interface InstanceState {
    * lowers both base and effective priority to 254 for the rest of the run.
    */
   readonly ownerConflict: boolean;
+  /** keepalived-ts: a takeover waits for the arbiter's verdict (why we want MASTER). */
+  readonly takeoverPending: TransitionReason | undefined;
+  /** The last refusal we logged at info level (repeats go to the detail log). */
+  readonly lastRefusal: string | undefined;
+  /** When we last heard any advert while BACKUP (tells preemption from silence). */
+  readonly lastHeardAdvertUs: number | undefined;
+  /**
+   * We became MASTER because nobody was heard for a whole Master_Down_Interval. If another
+   * master turns up while we hold the VIPs, both of us were MASTER: a split brain.
+   */
+  readonly masterBySilence: boolean;
+  /** The split brain of this mastership was reported already. */
+  readonly splitBrainReported: boolean;
 }
 
 /** An advert that passed validation, reduced to what the state machine reads. */
@@ -129,6 +152,11 @@ export interface ReceivedAdvert {
   readonly sourceAddress: string;
   /** Max Adver Int carried by the advert, in centiseconds (v2: seconds × 100). */
   readonly advertIntervalCs: number;
+  /**
+   * Our own address on the path the advert came over, for the equal-priority tie-break
+   * (keepalived-ts heartbeat paths); default: params.primaryAddress.
+   */
+  readonly localAddress?: string;
 }
 
 export type VrrpEvent =
@@ -143,7 +171,11 @@ export type VrrpEvent =
   | { readonly kind: 'priority_changed'; readonly effectivePriority: number }
   | { readonly kind: 'fault_changed'; readonly isFaulted: boolean }
   /** A tracked VIP/eVIP of this instance was deleted from its interface by someone else. */
-  | { readonly kind: 'vip_deleted' };
+  | { readonly kind: 'vip_deleted' }
+  /** keepalived-ts: the answer to `request_takeover`. */
+  | { readonly kind: 'takeover_verdict'; readonly granted: boolean; readonly detail: string }
+  /** keepalived-ts: the arbiter withdrew our right to be MASTER. */
+  | { readonly kind: 'takeover_revoked'; readonly detail: string };
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'MASTER_RX_LOWER_PRI';
 
@@ -160,7 +192,11 @@ export type Action =
       readonly reason: TransitionReason;
     }
   /** keepalived's log text; `detail` lines are printed only with -D (--log-detail). */
-  | { readonly kind: 'log'; readonly level: 'info' | 'detail'; readonly text: string };
+  | { readonly kind: 'log'; readonly level: 'info' | 'detail'; readonly text: string }
+  /** keepalived-ts: ask the arbiter (and fence) whether we may become MASTER. */
+  | { readonly kind: 'request_takeover' }
+  /** keepalived-ts: another master was active while we were MASTER. */
+  | { readonly kind: 'split_brain'; readonly peer: string; readonly peerPriority: number };
 
 export interface Transition {
   readonly state: InstanceState;
@@ -184,6 +220,11 @@ export function initialState(params: InstanceParams, effectivePriority = params.
     heardOtherMaster: false,
     wantState: params.basePriority === 255 ? 'MASTER' : 'BACKUP',
     ownerConflict: false,
+    takeoverPending: undefined,
+    lastRefusal: undefined,
+    lastHeardAdvertUs: undefined,
+    masterBySilence: false,
+    splitBrainReported: false,
   };
 }
 
@@ -253,6 +294,10 @@ export function step(s: InstanceState, e: VrrpEvent, nowUs: number, opts: StepOp
       return onFaultChanged(s, e.isFaulted, nowUs);
     case 'vip_deleted':
       return onVipDeleted(s, nowUs);
+    case 'takeover_verdict':
+      return onTakeoverVerdict(s, e.granted, e.detail, nowUs);
+    case 'takeover_revoked':
+      return onTakeoverRevoked(s, e.detail, nowUs);
   }
 }
 
@@ -270,12 +315,17 @@ function onStartup(s: InstanceState, nowUs: number, hold: boolean): Transition {
     actions.push(transition(s, 'FAULT', 'startup'), { kind: 'notify', state: 'FAULT', priority: s.effectivePriority });
     return { state: next, actions };
   }
-  if (isAddressOwner(s) && !hold) {
+  if (isAddressOwner(s) && !hold && s.params.takeoverGated !== true) {
     return becomeMaster({ ...s, state: 'INIT' }, nowUs, 'address_owner', actions);
   }
   actions.push(log(`(${name}) Entering BACKUP STATE (init)`));
   const backup: InstanceState = { ...s, state: 'BACKUP', wantState: 'BACKUP' };
   actions.push(transition(s, 'BACKUP', 'startup'), { kind: 'notify', state: 'BACKUP', priority: s.effectivePriority });
+  if (isAddressOwner(s) && !hold) {
+    // An address owner behind an arbiter asks at once instead of starting as MASTER.
+    const asked = requestTakeover(backup, nowUs, 'address_owner');
+    return { state: asked.state, actions: [...actions, ...asked.actions] };
+  }
   return { state: { ...backup, masterDownDeadlineUs: nowUs + masterDownUs(backup) }, actions };
 }
 
@@ -349,6 +399,12 @@ function becomeMaster(
     preemptUntilUs: undefined,
     heardOtherMaster: false,
     wantState: 'MASTER',
+    takeoverPending: undefined,
+    lastRefusal: undefined,
+    masterBySilence:
+      reason === 'master_down_timeout' &&
+      (s.lastHeardAdvertUs === undefined || nowUs - s.lastHeardAdvertUs >= masterDownUs(s)),
+    splitBrainReported: false,
   };
   return { state: next, actions };
 }
@@ -397,6 +453,8 @@ function leaveMaster(
     garpRefreshDeadlineUs: undefined,
     preemptUntilUs: undefined,
     heardOtherMaster: false,
+    masterBySilence: false,
+    splitBrainReported: false,
   };
   const withTimer: InstanceState =
     to === 'BACKUP' ? { ...next, masterDownDeadlineUs: nowUs + masterDownUs(next) } : { ...next, masterDownDeadlineUs: undefined };
@@ -404,12 +462,14 @@ function leaveMaster(
 }
 
 /** vrrp_state_backup. */
-function onAdvertAsBackup(s: InstanceState, a: ReceivedAdvert, nowUs: number): Transition {
+function onAdvertAsBackup(prev: InstanceState, a: ReceivedAdvert, nowUs: number): Transition {
+  let s = prev;
   const p = s.params;
+  s = { ...s, lastHeardAdvertUs: nowUs };
   if (a.priority === 0) {
     // RFC 5798 §6.4.2: the master is leaving; take over after Skew_Time only.
     return {
-      state: { ...s, masterDownDeadlineUs: nowUs + skewUs(s) },
+      state: { ...s, masterDownDeadlineUs: nowUs + skewUs(s), takeoverPending: undefined },
       actions: [detail(`(${p.name}) Backup received priority 0 advertisement`)],
     };
   }
@@ -418,7 +478,14 @@ function onAdvertAsBackup(s: InstanceState, a: ReceivedAdvert, nowUs: number): T
   if (p.nopreempt || a.priority >= s.effectivePriority || preemptDelayRunning) {
     const actions: Action[] = [];
     // An accepted advert: we want BACKUP again, even if a sync group held us wanting MASTER.
-    let next: InstanceState = { ...s, masterAddress: a.sourceAddress, wantState: 'BACKUP' };
+    // A live master: a takeover that was waiting for the arbiter is off.
+    let next: InstanceState = {
+      ...s,
+      masterAddress: a.sourceAddress,
+      wantState: 'BACKUP',
+      takeoverPending: undefined,
+      lastRefusal: undefined,
+    };
     if (p.version === 3 && a.advertIntervalCs !== s.masterAdverIntervalCs) {
       // RFC 5798 §6.4.2: Master_Adver_Interval follows the master's advert.
       actions.push(
@@ -460,7 +527,7 @@ const YIELD_SIGNAL_PRIORITY = 1;
 function onAdvertAsMaster(prev: InstanceState, a: ReceivedAdvert, nowUs: number): Transition {
   let s = prev;
   const p = s.params;
-  const cmp = compareAddress(a.sourceAddress, p.primaryAddress);
+  const cmp = compareAddress(a.sourceAddress, a.localAddress ?? p.primaryAddress);
   let ours = s.effectivePriority;
   const actions: Action[] = [];
   const higher = a.priority > ours || (a.priority === ours && cmp > 0);
@@ -534,7 +601,20 @@ function onLowerPriorityAsMaster(s: InstanceState, a: ReceivedAdvert, prior: Act
   const garp = lowerPriorityGarp({ ...s, heardOtherMaster: true }, nowUs, 1);
   actions.push(...garp.actions);
   actions.push({ kind: 'notify', state: 'MASTER_RX_LOWER_PRI', priority: s.effectivePriority });
-  return { state: garp.state, actions };
+  let next = garp.state;
+  if (s.masterBySilence && !s.splitBrainReported) {
+    // keepalived-ts: we took over because nobody was heard, and now another master
+    // speaks: both held the VIPs. Preemption never lands here (a preempting backup heard
+    // the old master; the old master is the one that yields).
+    actions.push(
+      log(
+        `(${p.name}) Split brain: ${a.sourceAddress} was MASTER too (advertised priority ${a.priority}); keeping MASTER and refreshing ARP/ND caches`,
+      ),
+      { kind: 'split_brain', peer: a.sourceAddress, peerPriority: a.priority },
+    );
+    next = { ...next, splitBrainReported: true };
+  }
+  return { state: next, actions };
 }
 
 /**
@@ -565,6 +645,10 @@ function onTimer(s: InstanceState, nowUs: number, hold: boolean): Transition {
       // want MASTER, and wait another Master_Down_Interval for the other members.
       const held: InstanceState = { ...cur, wantState: 'MASTER' };
       return { state: { ...held, masterDownDeadlineUs: nowUs + masterDownUs(held) }, actions };
+    }
+    if (cur.params.takeoverGated === true) {
+      const asked = requestTakeover(cur, nowUs, 'master_down_timeout');
+      return { state: asked.state, actions: [...actions, ...asked.actions] };
     }
     const r = becomeMaster(cur, nowUs, 'master_down_timeout');
     cur = r.state;
@@ -606,6 +690,7 @@ function onShutdown(s: InstanceState): Transition {
     state: {
       ...s,
       state: 'STOP',
+      takeoverPending: undefined,
       masterDownDeadlineUs: undefined,
       adverDeadlineUs: undefined,
       garpDelayedDeadlineUs: undefined,
@@ -664,7 +749,14 @@ function onFaultChanged(s: InstanceState, isFaulted: boolean, nowUs: number): Tr
 /** BACKUP (or INIT) to FAULT: no VIPs to remove, no advert to send. */
 function enterFaultFromBackup(s: InstanceState, reason: TransitionReason): Transition {
   return {
-    state: { ...s, state: 'FAULT', wantState: 'FAULT', masterDownDeadlineUs: undefined, preemptUntilUs: undefined },
+    state: {
+      ...s,
+      state: 'FAULT',
+      wantState: 'FAULT',
+      masterDownDeadlineUs: undefined,
+      preemptUntilUs: undefined,
+      takeoverPending: undefined,
+    },
     actions: [
       log(`(${s.params.name}) Entering FAULT STATE`),
       transition(s, 'FAULT', reason),
@@ -721,4 +813,61 @@ export function syncToFault(s: InstanceState, nowUs: number): Transition {
   if (s.state === 'MASTER') return leaveMaster(s, 'FAULT', nowUs, 'sync_group');
   if (s.state === 'BACKUP' || s.state === 'INIT') return enterFaultFromBackup(s, 'sync_group');
   return { state: s, actions: [] };
+}
+
+/**
+ * keepalived-ts takeover gate: stay BACKUP and ask. The down timer is re-armed for a full
+ * Master_Down_Interval so that a lost answer is asked again rather than waited for forever.
+ */
+function requestTakeover(s: InstanceState, nowUs: number, reason: TransitionReason): Transition {
+  const again = s.takeoverPending !== undefined;
+  return {
+    state: { ...s, takeoverPending: reason, wantState: 'MASTER', masterDownDeadlineUs: nowUs + masterDownUs(s) },
+    actions: [
+      detail(`(${s.params.name}) ${again ? 'still waiting for' : 'asking'} the arbiter before taking over`),
+      { kind: 'request_takeover' },
+    ],
+  };
+}
+
+/**
+ * The arbiter's answer. Granted: MASTER as the down timer would have made us. Refused: stay
+ * BACKUP and ask again after one advert interval (our policy: the arbiter usually refuses
+ * because the other node holds the lease or we are cut off, and both can change at any
+ * moment). A late answer, after an advert or a state change cancelled the request, is
+ * ignored.
+ */
+function onTakeoverVerdict(s: InstanceState, granted: boolean, why: string, nowUs: number): Transition {
+  const reason = s.takeoverPending;
+  if (reason === undefined || s.state !== 'BACKUP') return { state: s, actions: [] };
+  const name = s.params.name;
+  if (granted) {
+    return becomeMaster({ ...s, takeoverPending: undefined }, nowUs, reason, [log(`(${name}) arbiter granted takeover: ${why}`)]);
+  }
+  const line = `(${name}) arbiter refused takeover: ${why}`;
+  return {
+    state: { ...s, takeoverPending: undefined, lastRefusal: why, masterDownDeadlineUs: nowUs + adverUs(s) },
+    actions: [why === s.lastRefusal ? detail(line) : log(line)],
+  };
+}
+
+/**
+ * The arbiter withdrew our mastership (the witness lease is lost or held by another node).
+ * Like a deleted VIP: priority 0 so that a peer the arbiter accepts takes over after
+ * Skew_Time, VIPs removed, BACKUP with a full down timer.
+ */
+function onTakeoverRevoked(s: InstanceState, why: string, nowUs: number): Transition {
+  if (s.state !== 'MASTER') return { state: s, actions: [] };
+  const left = leaveMaster(s, 'BACKUP', nowUs, 'arbiter_revoked');
+  const [entering, ...rest] = left.actions;
+  return {
+    state: left.state,
+    actions: [
+      log(`(${s.params.name}) arbiter revoked mastership: ${why}`),
+      ...(entering === undefined ? [] : [entering]),
+      { kind: 'send_advert', priority: 0 },
+      detail(`(${s.params.name}) sent 0 priority`),
+      ...rest,
+    ],
+  };
 }

@@ -16,6 +16,7 @@ import { advertExpectationFromConfig, advertFromConfig } from './advert_from_con
 import type { DropReason } from './drop_reasons.js';
 import {
   initialState,
+  masterDownUs,
   nextDeadlineUs,
   step,
   type Action,
@@ -55,8 +56,8 @@ export interface VrrpPorts {
   nowUs(): number;
   /** Wake the runtime (call `onTimer`) at this time; undefined cancels. Replaces any earlier request. */
   wakeAt(atUs: number | undefined): void;
-  /** Send one VRRP message (no IP header) from the instance's socket. */
-  sendAdvert(instance: string, message: Uint8Array, destination: string): void;
+  /** Send one VRRP message (no IP header) from the socket `socketKey` (socketSpecs()). */
+  sendAdvert(instance: string, message: Uint8Array, destination: string, socketKey: string): void;
   /** Add or remove the instance's VIPs, eVIPs and virtual routes. */
   setVips(instance: string, present: boolean): void;
   /** `count` gratuitous ARPs / unsolicited NAs for each VIP of the instance. */
@@ -68,12 +69,43 @@ export interface VrrpPorts {
   log(level: 'info' | 'detail', text: string): void;
   /** Every state change, with its reason (metrics). */
   onTransition?(instance: string, from: VrrpState, to: VrrpState, reason: TransitionReason): void;
+  /**
+   * keepalived-ts: ask the instance's arbiter/fence whether it may become MASTER; the answer
+   * comes back through `takeoverVerdict`. Repeated calls while one is running may be ignored.
+   */
+  requestTakeover?(instance: string): void;
+  /** keepalived-ts: two masters were seen (log line already given). */
+  onSplitBrain?(instance: string, peer: string, peerPriority: number): void;
+  /** keepalived-ts: a heartbeat path of the instance went down or came back. */
+  onPathHealth?(instance: string, path: string, isUp: boolean): void;
+}
+
+/** A socket the runtime needs (the daemon opens one per key). */
+export interface SocketSpec {
+  readonly key: string;
+  readonly interfaceName: string | undefined;
+  readonly family: 4 | 6;
+  readonly isUnicast: boolean;
+  readonly multicastGroup: string | undefined;
+  /** Unicast: the address to bind/send from. */
+  readonly sourceAddress: string | undefined;
+}
+
+/** One heartbeat path's health as the backup sees it (status, metrics). */
+export interface PathHealth {
+  readonly label: string;
+  /** Monotonic µs of the last advert accepted on this path; undefined: none yet. */
+  readonly lastAdvertUs: number | undefined;
+  /** undefined until the instance has listened for a whole Master_Down_Interval. */
+  readonly isUp: boolean | undefined;
 }
 
 /** Host facts the runtime needs per instance, resolved by the daemon before start. */
 export interface InstanceHostFacts {
   /** Our advert source (the peers' tie-break address). */
   readonly primaryAddress: string;
+  /** Our source address on each heartbeat_path, in order (keepalived-ts). */
+  readonly pathSources?: readonly string[];
 }
 
 /** Per-instance counters (keepalived's vrrp_stats and ours), for USR2 and /metrics. */
@@ -88,6 +120,10 @@ export interface InstanceCounters {
   readonly transitionsByReason: Map<TransitionReason, number>;
   /** Monotonic µs of the last advert accepted, by source address. */
   readonly lastAdvertUsBySource: Map<string, number>;
+  /** keepalived-ts: split brains detected (another master while we were MASTER). */
+  splitBrains: number;
+  /** keepalived-ts: takeovers the arbiter refused. */
+  takeoversRefused: number;
 }
 
 export interface ReloadSummary {
@@ -96,15 +132,33 @@ export interface ReloadSummary {
   readonly removed: string[];
 }
 
-interface Unit {
-  readonly config: VrrpInstance;
-  readonly specs: readonly TrackSpec[];
+/** One way adverts travel: the instance's own socket (index 0) or a heartbeat_path. */
+interface PathUnit {
+  readonly label: string;
+  readonly socket: SocketSpec;
   readonly receiving: ReceivingInstance;
   /** Multicast group, or the unicast peers. */
   readonly destinations: readonly string[];
+  /** Our address on this path (advert source, tie-break address). */
+  readonly source: string;
+}
+
+interface PathWatch {
+  lastAdvertUs: number | undefined;
+  isUp: boolean | undefined;
+}
+
+interface Unit {
+  readonly config: VrrpInstance;
+  readonly specs: readonly TrackSpec[];
+  readonly paths: readonly PathUnit[];
   readonly source: string;
   readonly group: string | undefined;
   readonly counters: InstanceCounters;
+  /** Path health, by path label (kept across reloads). */
+  readonly watch: Map<string, PathWatch>;
+  /** When the instance started listening (path health needs a full interval first). */
+  listeningSinceUs: number | undefined;
 }
 
 function newCounters(): InstanceCounters {
@@ -118,6 +172,8 @@ function newCounters(): InstanceCounters {
     drops: new Map(),
     transitionsByReason: new Map(),
     lastAdvertUsBySource: new Map(),
+    splitBrains: 0,
+    takeoversRefused: 0,
   };
 }
 
@@ -131,7 +187,64 @@ function trackKey(kind: string, name: string): string {
 
 /** The socket an instance listens on: interface, family and multicast/unicast. */
 export function socketKeyOf(vi: VrrpInstance): string {
-  return `${vi.interfaceName ?? ''}/${vi.family}/${vi.isUnicast ? 'unicast' : 'multicast'}`;
+  return socketKey(vi.interfaceName, vi.family, vi.isUnicast);
+}
+
+function socketKey(interfaceName: string | undefined, family: 4 | 6, isUnicast: boolean): string {
+  return `${interfaceName ?? ''}/${family}/${isUnicast ? 'unicast' : 'multicast'}`;
+}
+
+/** The instance's paths: its own socket first, then each heartbeat_path (keepalived-ts). */
+function pathsOf(vi: VrrpInstance, facts: InstanceHostFacts): PathUnit[] {
+  const defaultGroup = vi.family === 6 ? VRRP_MULTICAST_V6 : VRRP_MULTICAST_V4;
+  const group = vi.multicastGroup ?? defaultGroup;
+  const expectation = advertExpectationFromConfig(vi);
+  const receiving = (label: string, isUnicast: boolean, peers: readonly string[]): ReceivingInstance => ({
+    name: vi.name,
+    family: vi.family,
+    expectation: {
+      ...expectation,
+      isUnicast,
+      ...(label === 'main' || !vi.checkUnicastSource || !isUnicast
+        ? {}
+        : { unicastPeers: peers.map((address) => ({ address, minTtl: 0, maxTtl: 255 })) }),
+    },
+    checksumMode: 'pseudo_header',
+    vipCount: vi.virtualIpAddresses.filter((v) => v.family === vi.family).length,
+  });
+  const own: PathUnit = {
+    label: `${vi.interfaceName ?? '-'} ${vi.isUnicast ? 'unicast' : `multicast ${group}`}`,
+    socket: {
+      key: socketKeyOf(vi),
+      interfaceName: vi.interfaceName,
+      family: vi.family,
+      isUnicast: vi.isUnicast,
+      multicastGroup: vi.multicastGroup,
+      sourceAddress: vi.isUnicast ? vi.sourceAddress?.address : undefined,
+    },
+    receiving: receiving('main', vi.isUnicast, []),
+    destinations: vi.isUnicast ? vi.unicastPeers.map((p) => p.address) : [group],
+    source: facts.primaryAddress,
+  };
+  const extra = vi.splitBrain.heartbeatPaths.map((hp, i): PathUnit => {
+    const isUnicast = hp.unicastPeers.length > 0;
+    const source = facts.pathSources?.[i] ?? hp.sourceAddress ?? facts.primaryAddress;
+    return {
+      label: `${hp.interfaceName} ${isUnicast ? `unicast ${hp.unicastPeers.join(',')}` : `multicast ${group}`}`,
+      socket: {
+        key: socketKey(hp.interfaceName, vi.family, isUnicast),
+        interfaceName: hp.interfaceName,
+        family: vi.family,
+        isUnicast,
+        multicastGroup: vi.multicastGroup,
+        sourceAddress: isUnicast ? hp.sourceAddress : undefined,
+      },
+      receiving: receiving(`path${i + 1}`, isUnicast, hp.unicastPeers),
+      destinations: isUnicast ? hp.unicastPeers : [group],
+      source,
+    };
+  });
+  return [own, ...extra];
 }
 
 export class VrrpRuntime {
@@ -177,21 +290,17 @@ export class VrrpRuntime {
   }
 
   private unitOf(vi: VrrpInstance, g: VrrpSyncGroup | undefined): Unit {
-    const defaultGroup = vi.family === 6 ? VRRP_MULTICAST_V6 : VRRP_MULTICAST_V4;
+    const facts = this.facts(vi);
+    const old = this.units.get(vi.name);
     return {
       config: vi,
       specs: trackSpecsForInstance(vi, { syncGroup: g }),
-      receiving: {
-        name: vi.name,
-        family: vi.family,
-        expectation: advertExpectationFromConfig(vi),
-        checksumMode: 'pseudo_header',
-        vipCount: vi.virtualIpAddresses.filter((v) => v.family === vi.family).length,
-      },
-      destinations: vi.isUnicast ? vi.unicastPeers.map((p) => p.address) : [vi.multicastGroup ?? defaultGroup],
-      source: this.facts(vi).primaryAddress,
+      paths: pathsOf(vi, facts),
+      source: facts.primaryAddress,
       group: g?.name,
-      counters: this.units.get(vi.name)?.counters ?? newCounters(),
+      counters: old?.counters ?? newCounters(),
+      watch: old?.watch ?? new Map(),
+      listeningSinceUs: old?.listeningSinceUs,
     };
   }
 
@@ -229,7 +338,24 @@ export class VrrpRuntime {
 
   /** Instances listening on the socket `key` (socketKeyOf). */
   instancesOnSocket(key: string): string[] {
-    return [...this.units.values()].filter((u) => socketKeyOf(u.config) === key).map((u) => u.config.name);
+    return [...this.units.values()].filter((u) => u.paths.some((p) => p.socket.key === key)).map((u) => u.config.name);
+  }
+
+  /** Every socket the instances need, once per key (instances' own, then heartbeat paths). */
+  socketSpecs(): SocketSpec[] {
+    const out = new Map<string, SocketSpec>();
+    for (const u of this.units.values()) for (const p of u.paths) if (!out.has(p.socket.key)) out.set(p.socket.key, p.socket);
+    return [...out.values()];
+  }
+
+  /** keepalived-ts: each path's health (only instances with heartbeat paths have more than one). */
+  pathHealth(name: string): PathHealth[] {
+    const u = this.units.get(name);
+    if (u === undefined) return [];
+    return u.paths.map((p) => {
+      const w = u.watch.get(p.label);
+      return { label: p.label, lastAdvertUs: w?.lastAdvertUs, isUp: w?.isUp };
+    });
   }
 
   // ---- inputs -------------------------------------------------------------------------
@@ -256,6 +382,7 @@ export class VrrpRuntime {
     if (this.started) return;
     this.started = true;
     const now = this.ports.nowUs();
+    for (const u of this.units.values()) u.listeningSinceUs ??= now;
     for (const [name, s] of this.singles) {
       const u = this.unit(name);
       const v = this.verdictOf(u);
@@ -283,10 +410,13 @@ export class VrrpRuntime {
   /** A datagram from the socket `socketKey`. */
   onDatagram(socketKey: string, d: ReceivedDatagram): void {
     if (!this.started || this.stopped) return;
-    const onSocket = [...this.units.values()].filter((u) => socketKeyOf(u.config) === socketKey);
+    const onSocket = [...this.units.values()].flatMap((u) => {
+      const path = u.paths.find((p) => p.socket.key === socketKey);
+      return path === undefined ? [] : [{ u, path }];
+    });
     const outcome = classifyDatagram(
       d,
-      (vrid) => onSocket.find((u) => u.config.vrid === vrid)?.receiving,
+      (vrid) => onSocket.find((x) => x.u.config.vrid === vrid)?.path.receiving,
       (name, source) => {
         const u = this.units.get(name);
         return u?.config.skipCheckAdvAddr === true && this.stateOf(name)?.masterAddress === source;
@@ -305,8 +435,13 @@ export class VrrpRuntime {
     u.counters.advertsReceived++;
     if (outcome.advert.priority === 0) u.counters.priorityZeroReceived++;
     for (const r of outcome.flagged) bump(u.counters.drops, r);
-    u.counters.lastAdvertUsBySource.set(outcome.advert.sourceAddress, this.ports.nowUs());
-    this.dispatch(outcome.instance, { kind: 'advert_received', advert: outcome.advert });
+    const now = this.ports.nowUs();
+    u.counters.lastAdvertUsBySource.set(outcome.advert.sourceAddress, now);
+    const path = onSocket.find((x) => x.u === u)?.path;
+    if (path !== undefined && u.paths.length > 1) this.watchPaths(u, path, now);
+    const isOwnPath = path === undefined || path === u.paths[0];
+    const advert = isOwnPath ? outcome.advert : { ...outcome.advert, localAddress: path.source };
+    this.dispatch(outcome.instance, { kind: 'advert_received', advert });
     this.rearm();
   }
 
@@ -315,6 +450,33 @@ export class VrrpRuntime {
     if (!this.started || this.stopped || !this.units.has(name)) return;
     this.dispatch(name, { kind: 'vip_deleted' });
     this.rearm();
+  }
+
+  /** keepalived-ts: the arbiter's answer to ports.requestTakeover. */
+  takeoverVerdict(name: string, granted: boolean, detail: string): void {
+    if (!this.started || this.stopped || !this.units.has(name)) return;
+    if (!granted && this.stateOf(name)?.takeoverPending !== undefined) this.unit(name).counters.takeoversRefused++;
+    this.dispatch(name, { kind: 'takeover_verdict', granted, detail });
+    this.rearm();
+  }
+
+  /** keepalived-ts: the arbiter withdrew the instance's mastership. */
+  revokeMastership(name: string, detail: string): void {
+    if (!this.started || this.stopped || !this.units.has(name)) return;
+    this.dispatch(name, { kind: 'takeover_revoked', detail });
+    this.rearm();
+  }
+
+  /**
+   * keepalived-ts: the witness names another holder while we are MASTER: a split brain seen
+   * by the witness rather than on the wire. Reported like one; the caller also revokes.
+   */
+  witnessDisagrees(name: string, holder: string): void {
+    if (!this.started || this.stopped || !this.units.has(name)) return;
+    if (this.stateOf(name)?.state !== 'MASTER') return;
+    this.ports.log('info', `(${name}) Split brain: the witness names ${holder} as MASTER while we are MASTER`);
+    this.unit(name).counters.splitBrains++;
+    this.ports.onSplitBrain?.(name, holder, -1);
   }
 
   /** The wake-up requested through ports.wakeAt arrived (early or late is fine). */
@@ -556,18 +718,63 @@ export class VrrpRuntime {
         case 'log':
           this.ports.log(a.level, a.text);
           break;
+        case 'request_takeover':
+          this.ports.requestTakeover?.(name);
+          break;
+        case 'split_brain':
+          u.counters.splitBrains++;
+          this.ports.onSplitBrain?.(name, a.peer, a.peerPriority);
+          break;
+      }
+    }
+  }
+
+  /**
+   * keepalived-ts heartbeat paths: an advert arrived on `path`. Any other path that has been
+   * silent for a whole Master_Down_Interval while this one delivers is reported DOWN (the
+   * alert comes before it matters: the instance is still fed by the working path).
+   */
+  private watchPaths(u: Unit, path: PathUnit, nowUs: number): void {
+    const name = u.config.name;
+    const st = this.stateOf(name);
+    const silentLimitUs = st === undefined ? 0 : masterDownUs(st);
+    for (const p of u.paths) {
+      let w = u.watch.get(p.label);
+      if (w === undefined) {
+        w = { lastAdvertUs: undefined, isUp: undefined };
+        u.watch.set(p.label, w);
+      }
+      if (p === path) {
+        w.lastAdvertUs = nowUs;
+        if (w.isUp !== true) {
+          if (w.isUp === false) this.ports.log('info', `(${name}) heartbeat path ${p.label} is UP again`);
+          w.isUp = true;
+          this.ports.onPathHealth?.(name, p.label, true);
+        }
+        continue;
+      }
+      const since = w.lastAdvertUs ?? u.listeningSinceUs ?? nowUs;
+      if (w.isUp !== false && nowUs - since > silentLimitUs) {
+        w.isUp = false;
+        const ms = Math.round((nowUs - since) / 1000);
+        this.ports.log('info', `(${name}) heartbeat path ${p.label} is DOWN: no advert for ${ms} ms while ${path.label} delivers`);
+        this.ports.onPathHealth?.(name, p.label, false);
       }
     }
   }
 
   private sendAdvert(u: Unit, priority: number): void {
-    const source = parseIp(u.source);
-    if (source === undefined) return;
     const advert = advertFromConfig(u.config, priority);
-    for (const dest of u.destinations) {
-      const destination = parseIp(dest);
-      if (destination === undefined) continue;
-      this.ports.sendAdvert(u.config.name, encodeAdvert(advert, { source, destination }), dest);
+    // keepalived-ts: every heartbeat path carries the same advert (its own source address,
+    // so the v3 checksum's pseudo-header is right on each).
+    for (const path of u.paths) {
+      const source = parseIp(path.source);
+      if (source === undefined) continue;
+      for (const dest of path.destinations) {
+        const destination = parseIp(dest);
+        if (destination === undefined) continue;
+        this.ports.sendAdvert(u.config.name, encodeAdvert(advert, { source, destination }), dest, path.socket.key);
+      }
     }
     u.counters.advertsSent++;
     if (priority === 0) u.counters.priorityZeroSent++;

@@ -32,6 +32,7 @@ import {
 import { completeInstance, type InstanceWork } from './vrrp_instance.js';
 import { completeSyncGroups, syncGroupTracking, type GroupWork } from './vrrp_sync.js';
 import { checkVridConflicts } from './vrrp_conflicts.js';
+import { completeArbiters, completeInstanceSplitBrain } from './vrrp_split_brain.js';
 import { completeStatic, type StaticResult } from './vrrp_static.js';
 
 type Ctx = ParseContext<ConfigDraft>;
@@ -253,9 +254,14 @@ export function completeVrrp(ctx: ParseContext<ConfigDraft>, global: GlobalDefs)
     );
     c = quiet(ctx);
   }
-  const instances = completeInit(c, p, global);
+  const arbiters = completeArbiters(ctx, ctx.state.vrrp.arbiters, global);
+  const instances = completeInit(c, p, global).map((vi) => {
+    const d = ctx.state.vrrp.instances.find((x) => x.name === vi.name);
+    return d === undefined ? vi : { ...vi, splitBrain: completeInstanceSplitBrain(ctx, d, vi, arbiters) };
+  });
   return {
     instances,
+    arbiters,
     scripts: scriptModel(ctx, p),
     syncGroups: p.groups.filter((g) => !g.isRemoved).map((g) => g.model ?? groupFallback(g)),
     ...p.statics,

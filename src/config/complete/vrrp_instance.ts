@@ -4,6 +4,7 @@
  * strict mode, GARP settings from global_defs), strict-mode conflicts, advert_int
  * rounding, tracking weights under sync groups / address owners — with its messages.
  */
+import { NO_SPLIT_BRAIN } from '../model/split_brain.js';
 import type { ConfigDraft } from '../draft.js';
 import type { InterfaceFacts } from '../host_facts.js';
 import type { ParseContext } from '../parse_context.js';
@@ -673,6 +674,7 @@ function buildInstance(
     },
     syncGroup: w.syncGroup?.name,
     configFaults: w.configFaults,
+    splitBrain: NO_SPLIT_BRAIN,
     raw: d.raw,
   };
 }

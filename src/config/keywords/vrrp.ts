@@ -9,6 +9,7 @@ import type { Keyword } from '../interpreter.js';
 import type { ConfigDraft } from '../draft.js';
 import { vrrpInstanceKeyword } from './vrrp_instance.js';
 import { vrrpScriptKeyword } from './vrrp_script.js';
+import { vrrpArbiterKeyword } from './vrrp_split_brain.js';
 import { vrrpSyncGroupKeyword } from './vrrp_sync_group.js';
 import { trackRootKeywords } from './vrrp_track.js';
 
@@ -21,4 +22,5 @@ export const vrrpRootKeywords: readonly Keyword<ConfigDraft>[] = [
   vrrpInstanceKeyword,
   vrrpScriptKeyword,
   ...trackRootKeywords,
+  vrrpArbiterKeyword,
 ];

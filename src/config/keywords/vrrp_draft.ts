@@ -19,6 +19,7 @@ import type {
   UnicastPeer,
   VmacSettings,
 } from '../model/vrrp.js';
+import type { ArbiterReference, UnreachablePolicy } from '../model/split_brain.js';
 
 /** A line of a track_* block, resolved at completion. */
 export interface TrackRefDraft {
@@ -52,6 +53,8 @@ export interface TrackListsDraft {
 export interface InstanceDraft {
   readonly name: string;
   readonly at: SourceLocation;
+  /** keepalived-ts split-brain keywords (keywords/vrrp_split_brain.ts). */
+  splitBrain: InstanceSplitBrainDraft;
   wantState: 'MASTER' | 'BACKUP' | undefined;
   /** Every `interface` line (each is checked; the last one is the instance's). */
   interfaceLines: { name: string; at: SourceLocation }[];
@@ -225,6 +228,8 @@ export interface StaticTrackGroupDraft {
 
 export interface VrrpDraft {
   instances: InstanceDraft[];
+  /** keepalived-ts `vrrp_arbiter` blocks. */
+  arbiters: ArbiterDraft[];
   scripts: ScriptDraft[];
   syncGroups: SyncGroupDraft[];
   trackFiles: TrackFileDraft[];
@@ -250,6 +255,7 @@ export interface VrrpDraft {
 export function createVrrpDraft(): VrrpDraft {
   return {
     instances: [],
+    arbiters: [],
     scripts: [],
     syncGroups: [],
     trackFiles: [],
@@ -287,6 +293,7 @@ export function createInstanceDraft(name: string, at: SourceLocation): InstanceD
   return {
     name,
     at,
+    splitBrain: { paths: [], arbiter: undefined, fenceScript: undefined, fenceTimeoutUs: undefined, notifySplitBrain: undefined },
     wantState: undefined,
     interfaceLines: [],
     vrid: undefined,
@@ -341,4 +348,37 @@ export function createInstanceDraft(name: string, at: SourceLocation): InstanceD
     globalsAtParse: undefined,
     raw: [],
   };
+}
+
+/** keepalived-ts `heartbeat_path { … }` being read. */
+export interface HeartbeatPathDraft {
+  readonly at: SourceLocation;
+  interfaceName: string | undefined;
+  sourceAddress: IpAddressText | undefined;
+  unicastPeers: IpAddressText[];
+}
+
+/** keepalived-ts split-brain keywords of one instance. */
+export interface InstanceSplitBrainDraft {
+  paths: HeartbeatPathDraft[];
+  arbiter: { readonly name: string; readonly at: SourceLocation } | undefined;
+  fenceScript: ScriptCommand | undefined;
+  fenceTimeoutUs: number | undefined;
+  notifySplitBrain: ScriptCommand | undefined;
+}
+
+/** keepalived-ts `vrrp_arbiter NAME { … }` being read. */
+export interface ArbiterDraft {
+  readonly name: string;
+  readonly at: SourceLocation;
+  references: ArbiterReference[];
+  intervalUs: number | undefined;
+  timeoutUs: number | undefined;
+  fall: number | undefined;
+  rise: number | undefined;
+  endpoints: string[];
+  keyPrefix: string | undefined;
+  leaseTtlS: number | undefined;
+  nodeId: string | undefined;
+  unreachable: UnreachablePolicy | undefined;
 }

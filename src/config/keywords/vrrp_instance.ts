@@ -25,6 +25,7 @@ import { currentInstance, onInstance } from './vrrp_current.js';
 import { instanceNotifyKeywords } from './vrrp_instance_notify.js';
 import { instanceTimerKeywords } from './vrrp_instance_timers.js';
 import { instanceVmacKeywords } from './vrrp_vmac.js';
+import { instanceSplitBrainKeywords } from './vrrp_split_brain.js';
 
 function vrrpInstance(words: readonly string[], ctx: Ctx): void {
   const name = words[1];
@@ -490,6 +491,7 @@ const instanceTable: KeywordTable<ConfigDraft> = keywordTable([
   ...CORE_KEYWORDS,
   ...instanceNotifyKeywords,
   ...instanceTimerKeywords,
+  ...instanceSplitBrainKeywords,
   AUTH_KEYWORD,
 ]);
 

@@ -8,6 +8,7 @@
  */
 import type { SourceLocation } from '../diagnostics.js';
 import type { ScriptCommand } from '../script.js';
+import type { InstanceSplitBrain, VrrpArbiter } from './split_brain.js';
 
 export type IpFamily = 4 | 6;
 export type VrrpVersion = 2 | 3;
@@ -242,6 +243,8 @@ export interface VrrpInstance {
    * e.g. an interface without multicast and no unicast peers.
    */
   readonly configFaults: readonly string[];
+  /** keepalived-ts split-brain protection (heartbeat_path, arbiter, fence_script, …). */
+  readonly splitBrain: InstanceSplitBrain;
   /** P2 keywords kept but not modelled (debug, kernel_rx_buf_size, vrf, ...). */
   readonly raw: readonly RawKeyword[];
 }
@@ -349,6 +352,8 @@ export interface StaticTrackGroup {
 
 export interface VrrpConfig {
   readonly instances: readonly VrrpInstance[];
+  /** keepalived-ts `vrrp_arbiter` blocks. */
+  readonly arbiters: readonly VrrpArbiter[];
   /** The vrrp_scripts keepalived keeps (unused ones too). */
   readonly scripts: readonly VrrpScript[];
   readonly syncGroups: readonly VrrpSyncGroup[];

@@ -168,6 +168,7 @@ const TRANSITION_REASONS: Readonly<Record<TransitionReason, true>> = {
   higher_priority_advert: true,
   fault: true,
   fault_cleared: true,
+  arbiter_revoked: true,
   shutdown: true,
   vip_deleted: true,
   sync_group: true,

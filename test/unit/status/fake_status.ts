@@ -57,6 +57,8 @@ export function fakeRuntime(instances: FakeInstance[], groups: { name: string; m
         priorityZeroSent: 0,
         becameMaster: 0,
         releasedMaster: 0,
+        splitBrains: 0,
+        takeoversRefused: 0,
         ...i.counters,
         drops: new Map(i.drops ?? []),
         transitionsByReason: new Map(i.transitions ?? []),
