@@ -19,7 +19,9 @@ import { openGarpSender, type GarpSender } from '../net/garp.js';
 import { NetlinkMonitor, RtnlClient, type MonitorEvent } from '../net/netlink/rtnl.js';
 import type { AddressInfo, LinkInfo } from '../net/netlink/codec.js';
 import { VipManager, type ChangeResult, type InterfaceResolver } from '../net/vip.js';
-import { VrrpRuntime, socketKeyOf, type VrrpPorts } from '../vrrp/runtime.js';
+import { VrrpRuntime, socketSpecsFor, type VrrpPorts } from '../vrrp/runtime.js';
+import { splitBrainNotify } from '../vrrp/notify_format.js';
+import { SplitBrainGuard } from '../arbiter/split_brain_guard.js';
 import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
@@ -83,6 +85,8 @@ export class VrrpDaemon {
   private readonly addresses: AddressInfo[] = [];
   private readonly fileTrackers: FileTracker[] = [];
   private runtime: VrrpRuntime | undefined;
+  /** keepalived-ts split-brain protection (arbiters, witness, fencing); undefined if unused. */
+  private guard: SplitBrainGuard | undefined;
   private reporter: StatusReporter | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** VIP changes run in order per instance (add, then GARP, then remove …). */
@@ -123,9 +127,7 @@ export class VrrpDaemon {
     this.garp = g.sender;
 
     const cfg = this.config;
-    const runtime = new VrrpRuntime(this.ports(), cfg.vrrp.instances, cfg.vrrp.syncGroups, (vi) => ({
-      primaryAddress: this.primaryAddress(vi) ?? '0.0.0.0',
-    }));
+    const runtime = new VrrpRuntime(this.ports(), cfg.vrrp.instances, cfg.vrrp.syncGroups, (vi) => this.hostFacts(vi));
     this.runtime = runtime;
 
     for (const vi of cfg.vrrp.instances) {
@@ -156,6 +158,7 @@ export class VrrpDaemon {
     }
     await this.notifier.open();
     this.startTrackers(runtime);
+    this.startGuard(runtime, cfg);
     runtime.start({ resumeMasters: resume });
     this.startStatusReporter();
     return undefined;
@@ -227,12 +230,38 @@ export class VrrpDaemon {
     });
   }
 
+  /** keepalived-ts: split-brain protection, when some instance uses an arbiter or fence_script. */
+  private startGuard(runtime: VrrpRuntime, cfg: KeepalivedConfig): void {
+    const guard = new SplitBrainGuard({ log: (l) => this.log(l), detail: (l) => this.detail(l) });
+    if (!guard.isNeeded(cfg)) return;
+    this.guard = guard;
+    guard.start(cfg, {
+      takeoverVerdict: (n, granted, d) => runtime.takeoverVerdict(n, granted, d),
+      revokeMastership: (n, d) => runtime.revokeMastership(n, d),
+      witnessDisagrees: (n, holder) => runtime.witnessDisagrees(n, holder),
+      setArbiterIsolation: (a, isolated) => runtime.setArbiterIsolation(a, isolated),
+      masterAddressOf: (n) => runtime.stateOf(n)?.masterAddress,
+      isMaster: (n) => runtime.stateOf(n)?.state === 'MASTER',
+    });
+  }
+
+  /** The instance's addresses: its primary, and its source on each heartbeat_path. */
+  private hostFacts(vi: VrrpInstance): { primaryAddress: string; pathSources: string[] } {
+    const primaryAddress = this.primaryAddress(vi) ?? '0.0.0.0';
+    const pathSources = vi.splitBrain.heartbeatPaths.map(
+      (p) => p.sourceAddress ?? this.interfaceAddress(p.interfaceName, vi) ?? '0.0.0.0',
+    );
+    return { primaryAddress, pathSources };
+  }
+
   /** keepalived stop: priority 0 from masters, VIPs removed, STOP notifies; then close. */
   async stop(): Promise<void> {
     this.reporter?.stop();
     const rt = this.runtime;
     if (rt !== undefined) rt.shutdown();
     this.wakeAt(undefined);
+    // Leases go after the priority 0 adverts, so the backup's takeover finds the key free.
+    await this.guard?.stop();
     await Promise.all([...this.chains.values()]);
     for (const t of this.scriptTrackerByName.values()) await t.tracker.stop();
     for (const t of this.fileTrackers) t.stop();
@@ -279,7 +308,12 @@ export class VrrpDaemon {
    */
   private primaryAddress(vi: VrrpInstance): string | undefined {
     if (vi.sourceAddress !== undefined) return vi.sourceAddress.address;
-    const l = vi.interfaceName === undefined ? undefined : this.links.get(vi.interfaceName);
+    return vi.interfaceName === undefined ? undefined : this.interfaceAddress(vi.interfaceName, vi);
+  }
+
+  /** The first address of the instance's family on `ifname` that is not a VIP (IPv6: link-local). */
+  private interfaceAddress(ifname: string, vi: VrrpInstance): string | undefined {
+    const l = this.links.get(ifname);
     if (l === undefined) return undefined;
     const vips = new Set([...vi.virtualIpAddresses, ...vi.excludedIpAddresses].map((v) => v.address));
     for (const a of this.addresses) {
@@ -305,18 +339,19 @@ export class VrrpDaemon {
     };
   }
 
-  private openSockets(runtime: VrrpRuntime): string | undefined {
-    for (const vi of this.config.vrrp.instances) {
-      const key = socketKeyOf(vi);
+  private openSockets(runtime: VrrpRuntime, instances: readonly VrrpInstance[] = this.config.vrrp.instances): string | undefined {
+    for (const spec of socketSpecsFor(instances)) {
+      const key = spec.key;
       if (this.sockets.has(key)) continue;
-      const ifname = vi.interfaceName;
-      if (ifname === undefined) return `(${vi.name}) no interface: unicast without an interface is not supported yet`;
+      const ifname = spec.interfaceName;
+      const who = instances.find((vi) => socketSpecsFor([vi]).some((x) => x.key === key))?.name ?? '';
+      if (ifname === undefined) return `(${who}) no interface: unicast without an interface is not supported yet`;
       const r = openVrrpSocket({
-        family: vi.family,
+        family: spec.family,
         ifname,
-        ...(vi.multicastGroup !== undefined ? { group: vi.multicastGroup } : {}),
-        isUnicast: vi.isUnicast,
-        ...(vi.isUnicast && vi.sourceAddress !== undefined ? { sourceAddress: vi.sourceAddress.address } : {}),
+        ...(spec.multicastGroup !== undefined ? { group: spec.multicastGroup } : {}),
+        isUnicast: spec.isUnicast,
+        ...(spec.isUnicast && spec.sourceAddress !== undefined ? { sourceAddress: spec.sourceAddress } : {}),
         native: this.native,
         onPacket: (p) =>
           runtime.onDatagram(key, {
@@ -328,7 +363,7 @@ export class VrrpDaemon {
           }),
         onError: (e) => this.detail(`VRRP socket ${key}: ${e.message}`),
       });
-      if (!r.ok) return `(${vi.name}) cannot open the VRRP socket on ${ifname}: ${r.error.message}`;
+      if (!r.ok) return `(${who}) cannot open the VRRP socket on ${ifname}: ${r.error.message}`;
       this.sockets.set(key, r.socket);
     }
     return undefined;
@@ -408,14 +443,15 @@ export class VrrpDaemon {
       if (gone.length > 0) this.enqueue(name, async () => this.logChanges(await this.vipManager.removeVips(gone)));
     }
     for (const vi of next.vrrp.instances) this.instances.set(vi.name, vi);
-    const problem = this.openSockets(rt);
-    if (problem !== undefined) this.log(`keepalived-ts: ${problem}`);
-    const summary = rt.reload(next.vrrp.instances, next.vrrp.syncGroups, (vi) => ({
-      primaryAddress: this.primaryAddress(vi) ?? '0.0.0.0',
-    }));
+    // Sockets first: new instances may advertise as they start.
+    const socketProblem = this.openSockets(rt, next.vrrp.instances);
+    if (socketProblem !== undefined) this.log(`keepalived-ts: ${socketProblem}`);
+    const summary = rt.reload(next.vrrp.instances, next.vrrp.syncGroups, (vi) => this.hostFacts(vi));
     for (const name of summary.removed) this.instances.delete(name);
+    if (this.guard !== undefined) this.guard.configure(next);
+    else this.startGuard(rt, next);
     // Sockets nobody listens on any more.
-    const keys = new Set(next.vrrp.instances.map((vi) => socketKeyOf(vi)));
+    const keys = new Set(rt.socketSpecs().map((spec) => spec.key));
     for (const [key, sock] of this.sockets) {
       if (keys.has(key)) continue;
       sock.close();
@@ -490,9 +526,8 @@ export class VrrpDaemon {
     return {
       nowUs: monotonicUs,
       wakeAt: (atUs) => this.wakeAt(atUs),
-      sendAdvert: (instance, message, destination) => {
-        const vi = this.instances.get(instance);
-        const s = vi === undefined ? undefined : this.sockets.get(socketKeyOf(vi));
+      sendAdvert: (instance, message, destination, socketKey) => {
+        const s = this.sockets.get(socketKey);
         const n = s?.send(message, destination) ?? -1;
         if (n < 0) this.detail(`(${instance}) advert to ${destination} not sent (errno ${-n})`);
       },
@@ -530,8 +565,35 @@ export class VrrpDaemon {
         if (g !== undefined) this.notifier.notifyGroup(g, state, Date.now());
       },
       log: (level, text) => (level === 'info' ? this.log(text) : this.detail(text)),
-      onTransition: () => this.reporter?.poke(),
+      onTransition: (instance, from, to) => {
+        this.guard?.onTransition(instance, from, to);
+        this.reporter?.poke();
+      },
+      requestTakeover: (instance) => {
+        if (this.guard !== undefined) this.guard.requestTakeover(instance);
+        // A gate without a guard cannot happen (both come from the same config); never hang.
+        else queueMicrotask(() => this.runtime?.takeoverVerdict(instance, true, 'no arbiter configured'));
+      },
+      onSplitBrain: (instance, peer, peerPriority) => {
+        const vi = this.instances.get(instance);
+        if (vi !== undefined) this.notifySplitBrain(vi, peer, peerPriority);
+        this.reporter?.poke();
+      },
+      onPathHealth: () => this.reporter?.poke(),
     };
+  }
+
+  /** notify_split_brain and, with smtp_alert, a mail (keepalived-ts). */
+  private notifySplitBrain(vi: VrrpInstance, peer: string, peerPriority: number): void {
+    const n = splitBrainNotify(vi.name, peer, peerPriority);
+    const now = Date.now();
+    const script = vi.splitBrain.notifySplitBrain;
+    if (script !== undefined) {
+      this.notifier.notifyPrepared({ kind: 'run_script', command: script, argv: [...script.argv, ...n.args], killAfterUs: undefined }, now);
+    }
+    if (vi.smtpAlert) {
+      this.notifier.notifyPrepared({ kind: 'smtp', subject: `[${this.config.global.routerId}] ${n.subject}`, body: n.body }, now);
+    }
   }
 
   private runtimeStopping = false;

@@ -4,6 +4,7 @@
  * unicast_src_ip, else the interface's first address of the family, link-local for IPv6,
  * as keepalived's vrrp_complete_instance / vrrp_set_saddr do) and passes it in.
  */
+import { hasTakeoverGate } from '../config/model/split_brain.js';
 import type { VrrpInstance } from '../config/model/vrrp.js';
 import type { InstanceParams } from './instance.js';
 
@@ -31,5 +32,6 @@ export function instanceParamsFromConfig(vi: VrrpInstance, primaryAddress: strin
     garpLowerPrioRepeat: vi.garpLowerPrioRepeat,
     lowerPrioNoAdvert: vi.lowerPrioNoAdvert,
     higherPrioSendAdvert: vi.higherPrioSendAdvert,
+    takeoverGated: hasTakeoverGate(vi.splitBrain),
   };
 }

@@ -360,3 +360,23 @@ function truncateUtf8(text: string, maxBytes: number): string {
   }
   return out;
 }
+
+/**
+ * keepalived-ts split brain: `notify_split_brain` gets keepalived's notify shape with our
+ * state word, `INSTANCE VI_1 SPLIT_BRAIN PEER PEER_PRIORITY` (the priority is `witness`
+ * when the etcd witness, not an advert, named the other master); the mail follows
+ * keepalived's instance subject.
+ */
+export function splitBrainNotify(
+  instance: string,
+  peer: string,
+  peerPriority: number,
+): { readonly args: readonly string[]; readonly subject: string; readonly body: string } {
+  const prio = peerPriority < 0 ? 'witness' : String(peerPriority);
+  const seen = peerPriority < 0 ? `the witness names ${peer} as MASTER` : `${peer} advertised as MASTER (priority ${peerPriority})`;
+  return {
+    args: ['INSTANCE', instance, 'SPLIT_BRAIN', peer, prio],
+    subject: `VRRP Instance ${instance} - split brain detected`,
+    body: `=> Split brain: ${seen} while this node was MASTER <=`,
+  };
+}

@@ -194,6 +194,13 @@ function socketKey(interfaceName: string | undefined, family: 4 | 6, isUnicast: 
   return `${interfaceName ?? ''}/${family}/${isUnicast ? 'unicast' : 'multicast'}`;
 }
 
+/** Every socket these instances need, once per key (the daemon opens them before a reload). */
+export function socketSpecsFor(instances: readonly VrrpInstance[]): SocketSpec[] {
+  const out = new Map<string, SocketSpec>();
+  for (const vi of instances) for (const p of pathsOf(vi, { primaryAddress: '0.0.0.0' })) if (!out.has(p.socket.key)) out.set(p.socket.key, p.socket);
+  return [...out.values()];
+}
+
 /** The instance's paths: its own socket first, then each heartbeat_path (keepalived-ts). */
 function pathsOf(vi: VrrpInstance, facts: InstanceHostFacts): PathUnit[] {
   const defaultGroup = vi.family === 6 ? VRRP_MULTICAST_V6 : VRRP_MULTICAST_V4;
@@ -253,6 +260,8 @@ export class VrrpRuntime {
   private readonly singles = new Map<string, InstanceState>();
   private readonly groups = new Map<string, SyncGroupState>();
   private readonly trackStatus = new Map<string, TrackStatus>();
+  /** keepalived-ts: arbiters whose references do not answer (their instances are FAULT). */
+  private readonly isolatedArbiters = new Set<string>();
   private started = false;
   private stopped = false;
 
@@ -373,6 +382,25 @@ export class VrrpRuntime {
       if (s === undefined) continue;
       const verdict = this.verdictOf(u);
       for (const e of trackerEvents(s, verdict)) this.dispatch(u.config.name, e);
+    }
+    this.rearm();
+  }
+
+  /**
+   * keepalived-ts: an arbiter's references stopped (or started) answering. An isolated node
+   * must not hold the VIPs: its instances go to FAULT like on a weight-0 tracker, a master
+   * with a priority 0 advert so that a node that still sees the gateway takes over.
+   */
+  setArbiterIsolation(arbiter: string, isIsolated: boolean): void {
+    if (isIsolated === this.isolatedArbiters.has(arbiter)) return;
+    if (isIsolated) this.isolatedArbiters.add(arbiter);
+    else this.isolatedArbiters.delete(arbiter);
+    if (!this.started || this.stopped) return;
+    for (const u of this.units.values()) {
+      if (u.config.splitBrain.arbiter !== arbiter) continue;
+      const s = this.stateOf(u.config.name);
+      if (s === undefined) continue;
+      for (const e of trackerEvents(s, this.verdictOf(u))) this.dispatch(u.config.name, e);
     }
     this.rearm();
   }
@@ -641,7 +669,9 @@ export class VrrpRuntime {
       const status = this.trackStatus.get(trackKey(spec.kind, spec.name)) ?? defaultStatus(spec.kind);
       return { ...status, name: spec.name, weight: spec.weight, reverse: spec.reverse } as TrackedObject;
     });
-    return effectivePriority({ basePriority: u.config.basePriority, tracks });
+    const v = effectivePriority({ basePriority: u.config.basePriority, tracks });
+    const arbiter = u.config.splitBrain.arbiter;
+    return arbiter !== undefined && this.isolatedArbiters.has(arbiter) ? { ...v, isFault: true } : v;
   }
 
   private logInitFault(name: string, v: TrackVerdict): void {
