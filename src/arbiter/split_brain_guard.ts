@@ -18,6 +18,7 @@ import type { VrrpState } from '../vrrp/instance.js';
 import { runFence } from './fence.js';
 import { ReferenceProber } from './reference_prober.js';
 import { Witness } from './witness.js';
+import { widenPingGroupRange } from '../net/ping_group_range.js';
 
 /** What the guard needs from the VRRP runtime. */
 export interface GuardRuntime {
@@ -55,6 +56,8 @@ export class SplitBrainGuard {
   private arbiters = new Map<string, VrrpArbiter>();
   private instances = new Map<string, VrrpInstance>();
   private runtime: GuardRuntime | undefined;
+  private restorePingRange: (() => void) | undefined;
+  private pingRangeChecked = false;
 
   constructor(private readonly o: GuardOptions) {}
 
@@ -86,6 +89,11 @@ export class SplitBrainGuard {
       if (now !== undefined && before !== undefined && keyOf(now) === keyOf(before)) continue;
       prober.stop();
       this.probers.delete(name);
+    }
+    if (!this.pingRangeChecked && used.some((a) => a.references.some((r) => r.tcpPort === undefined))) {
+      // ICMP references use datagram ICMP sockets, like PING_CHECK (keepalived widens the range too).
+      this.pingRangeChecked = true;
+      this.restorePingRange = widenPingGroupRange((l) => this.o.log(l));
     }
     for (const a of used) {
       if (a.references.length === 0 || this.probers.has(a.name)) continue;
@@ -261,5 +269,7 @@ export class SplitBrainGuard {
       w.close();
     }));
     this.witnesses.clear();
+    this.restorePingRange?.();
+    this.restorePingRange = undefined;
   }
 }

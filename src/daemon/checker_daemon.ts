@@ -8,6 +8,7 @@
  * Runs in its own process (daemon/process_supervisor.ts), so a slow check, TLS or garbage
  * collection here never delays a VRRP advert.
  */
+import { widenPingGroupRange } from '../net/ping_group_range.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import type { Checker } from '../config/model/lvs.js';
 import {
@@ -86,6 +87,7 @@ export class CheckerDaemon {
   private backend: LvsBackend | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private restorePingRange: (() => void) | undefined;
   /** Probes in flight, by checker id: a late result after stop is ignored. */
   private readonly inFlight = new Map<number, AbortController>();
   private readonly fileTrackers: FileTracker[] = [];
@@ -122,6 +124,10 @@ export class CheckerDaemon {
     }
     this.o.log(`Using the ${this.backend.kind === 'ipvs' ? 'IPVS' : 'nftables'} data plane`);
     await this.notifier.open();
+    // keepalived-compat: PING_CHECK widens net.ipv4.ping_group_range while it runs.
+    if (this.plan.checkers.some((c) => c.config.type === 'PING_CHECK')) {
+      this.restorePingRange = widenPingGroupRange((l) => this.o.log(l));
+    }
     this.startFileChecks();
     this.startAddressWatch();
     this.apply(
@@ -217,6 +223,7 @@ export class CheckerDaemon {
     if (this.backend !== undefined && !this.o.dontReleaseIpvs) await this.backend.clear();
     this.backend?.close?.();
     await this.notifier.close();
+    this.restorePingRange?.();
   }
 
   /** Current desired data plane (for `keepalived-ts lvs`-style listings and tests). */
