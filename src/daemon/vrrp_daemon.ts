@@ -223,6 +223,17 @@ export class VrrpDaemon {
             result: scriptViewResult(tracker.trackResult),
           })),
           notify: this.notifier.counters(),
+          splitBrain: {
+            arbiterOf: (n) => this.instances.get(n)?.splitBrain.arbiter,
+            hasWitness: (n) => {
+              const a = this.instances.get(n)?.splitBrain.arbiter;
+              return this.config.vrrp.arbiters.some((x) => x.name === a && x.witness !== undefined);
+            },
+            arbiterReachable: (a) => this.guard?.arbiterReachability().find((x) => x.name === a)?.isReachable,
+            holdsLease: (n) => this.guard?.statsOf(n)?.holdsLease ?? false,
+            lastGateMs: (n) => this.guard?.statsOf(n)?.lastGateMs,
+            paths: (n) => rt.pathHealth(n),
+          },
         });
       },
       intervalMs: 1_000,

@@ -239,7 +239,18 @@ const instance = obj(
       transitionsByReason: counts(isTransitionName),
     }),
   },
-  { masterAddress: str, syncGroup: str },
+  {
+    masterAddress: str,
+    syncGroup: str,
+    splitBrain: obj(
+      {
+        splitBrains: count,
+        takeoversRefused: count,
+        paths: arr(obj({ label: str }, { isUp: bool, lastAdvertAgeS: count })),
+      },
+      { arbiter: str, arbiterReachable: bool, holdsLease: bool, lastGateS: count },
+    ),
+  },
 );
 
 const vrrpSnapshot = obj(

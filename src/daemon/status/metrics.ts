@@ -175,7 +175,20 @@ function renderExtraInstance(m: Scrape, i: VrrpInstanceStatus): void {
   }
   for (const p of i.peers) {
     m.gauge(`${TS}vrrp_peer_last_advert_age_seconds`, 'Seconds since the last advert accepted from this source', [...INSTANCE_LABELS, 'peer'], { ...labels, peer: p.address }, p.lastAdvertAgeS);
+  }  const sb = i.splitBrain;
+  if (sb === undefined) return;
+  m.counter(`${TS}split_brain_total`, 'Times another master was seen while this node was MASTER (or the witness named another)', INSTANCE_LABELS, labels, sb.splitBrains);
+  m.counter(`${TS}takeover_refused_total`, 'Takeovers the arbiter (references, witness, fence_script) refused', INSTANCE_LABELS, labels, sb.takeoversRefused);
+  for (const p of sb.paths) {
+    const l = { ...labels, path: p.label };
+    if (p.isUp !== undefined) m.gauge(`${TS}heartbeat_path_up`, 'Adverts arrive on this heartbeat path (1) or it is silent while another delivers (0)', [...INSTANCE_LABELS, 'path'], l, p.isUp ? 1 : 0);
+    if (p.lastAdvertAgeS !== undefined) m.gauge(`${TS}heartbeat_path_last_advert_age_seconds`, 'Seconds since the last advert on this heartbeat path', [...INSTANCE_LABELS, 'path'], l, p.lastAdvertAgeS);
   }
+  if (sb.arbiter !== undefined && sb.arbiterReachable !== undefined) {
+    m.gauge(`${TS}arbiter_reachable`, "The arbiter's reference addresses answer (1) or the node is isolated (0)", [...INSTANCE_LABELS, 'arbiter'], { ...labels, arbiter: sb.arbiter }, sb.arbiterReachable ? 1 : 0);
+  }
+  if (sb.holdsLease !== undefined) m.gauge(`${TS}witness_lease_held`, 'This node holds the etcd witness lease', INSTANCE_LABELS, labels, sb.holdsLease ? 1 : 0);
+  if (sb.lastGateS !== undefined) m.gauge(`${TS}takeover_gate_seconds`, 'Duration of the last takeover gate (reference round + witness + fence_script)', INSTANCE_LABELS, labels, sb.lastGateS);
 }
 
 function renderExtraVrrp(m: Scrape, v: VrrpStatusSnapshot): void {

@@ -130,6 +130,34 @@ export interface VrrpInstanceStatus {
   readonly vips: readonly VipStatus[];
   readonly peers: readonly PeerStatus[];
   readonly counts: VrrpInstanceCounts;
+  /** keepalived-ts split-brain protection; absent when the instance uses none of it. */
+  readonly splitBrain?: SplitBrainStatus;
+}
+
+/** keepalived-ts: an instance's split-brain protection as the VRRP child sees it. */
+export interface SplitBrainStatus {
+  /** Times another master was seen while we were MASTER (or the witness named another). */
+  readonly splitBrains: number;
+  readonly takeoversRefused: number;
+  /** Every heartbeat path, the instance's own first (only with heartbeat_path). */
+  readonly paths: readonly { readonly label: string; readonly isUp?: boolean; readonly lastAdvertAgeS?: number }[];
+  readonly arbiter?: string;
+  /** The arbiter's references answer (absent before the first verdict or without references). */
+  readonly arbiterReachable?: boolean;
+  /** We hold the etcd witness lease (only with a witness). */
+  readonly holdsLease?: boolean;
+  /** How long the last takeover gate took (reference round + witness + fence). */
+  readonly lastGateS?: number;
+}
+
+/** What the snapshot reads of split-brain protection (the VRRP daemon's SplitBrainGuard). */
+export interface SplitBrainView {
+  readonly arbiterOf: (instance: string) => string | undefined;
+  readonly hasWitness: (instance: string) => boolean;
+  readonly arbiterReachable: (arbiter: string) => boolean | undefined;
+  readonly holdsLease: (instance: string) => boolean;
+  readonly lastGateMs: (instance: string) => number | undefined;
+  readonly paths: (instance: string) => readonly { readonly label: string; readonly lastAdvertUs: number | undefined; readonly isUp: boolean | undefined }[];
 }
 
 export interface SyncGroupStatus {
@@ -167,6 +195,7 @@ export interface VrrpSnapshotOptions {
   readonly vipPresent?: (instance: string, address: string) => boolean | undefined;
   readonly scripts?: readonly ScriptView[];
   readonly notify?: NotifierCounters;
+  readonly splitBrain?: SplitBrainView;
 }
 
 const CS_PER_S = 100;
@@ -287,6 +316,35 @@ function instanceStatus(
     vips: vipsOf(cfg, o),
     peers: peersOf(c, o.nowUs),
     counts: countsOf(c),
+    ...splitBrainOf(name, c, o),
+  };
+}
+
+function splitBrainOf(name: string, c: InstanceCounters | undefined, o: VrrpSnapshotOptions): { splitBrain?: SplitBrainStatus } {
+  const v = o.splitBrain;
+  if (v === undefined) return {};
+  const arbiter = v.arbiterOf(name);
+  const paths = v.paths(name);
+  if (arbiter === undefined && paths.length < 2 && (c?.splitBrains ?? 0) === 0) return {};
+  const reachable = arbiter === undefined ? undefined : v.arbiterReachable(arbiter);
+  const gateMs = v.lastGateMs(name);
+  return {
+    splitBrain: {
+      splitBrains: c?.splitBrains ?? 0,
+      takeoversRefused: c?.takeoversRefused ?? 0,
+      paths:
+        paths.length < 2
+          ? []
+          : paths.map((p) => ({
+              label: p.label,
+              ...(p.isUp === undefined ? {} : { isUp: p.isUp }),
+              ...(p.lastAdvertUs === undefined ? {} : { lastAdvertAgeS: Math.max(0, o.nowUs - p.lastAdvertUs) / US_PER_S }),
+            })),
+      ...(arbiter === undefined ? {} : { arbiter }),
+      ...(reachable === undefined ? {} : { arbiterReachable: reachable }),
+      ...(v.hasWitness(name) ? { holdsLease: v.holdsLease(name) } : {}),
+      ...(gateMs === undefined ? {} : { lastGateS: gateMs / 1000 }),
+    },
   };
 }
 

@@ -183,7 +183,7 @@ export function fakeInstances(stateOfVi1: VrrpState = 'MASTER'): FakeInstance[] 
 }
 
 /** A whole DaemonStatus as the parent would serve it. */
-export function fakeDaemonStatus(o: { vi1State?: VrrpState; rs2Alive?: boolean } = {}): DaemonStatus {
+export function fakeDaemonStatus(o: { vi1State?: VrrpState; rs2Alive?: boolean; splitBrain?: boolean } = {}): DaemonStatus {
   const rt = fakeRuntime(fakeInstances(o.vi1State ?? 'MASTER'), [{ name: 'G1', members: ['VI_1'] }]);
   const vrrp = buildVrrpSnapshot(rt, {
     nowUs: 10_000_000,
@@ -204,6 +204,24 @@ export function fakeDaemonStatus(o: { vi1State?: VrrpState; rs2Alive?: boolean }
       fifoLinesWritten: 3,
       fifoLinesDropped: 0,
     },
+    ...(o.splitBrain === true
+      ? {
+          splitBrain: {
+            arbiterOf: (n: string) => (n === 'VI_1' ? 'GW' : undefined),
+            hasWitness: (n: string) => n === 'VI_1',
+            arbiterReachable: () => true,
+            holdsLease: () => true,
+            lastGateMs: () => 2.5,
+            paths: (n: string) =>
+              n === 'VI_1'
+                ? [
+                    { label: 'eth0 multicast 224.0.0.18', lastAdvertUs: 7_000_000, isUp: false },
+                    { label: 'hb0 unicast 10.9.0.2', lastAdvertUs: 9_500_000, isUp: true },
+                  ]
+                : [],
+          },
+        }
+      : {}),
   });
   const checker = buildCheckerSnapshot(PLAN, engine(o.rs2Alive ?? true), {
     atMs: NOW_MS,

@@ -186,3 +186,14 @@ test('startStatusReporter() sends one snapshot at once, then on each interval, a
   await new Promise((resolve) => setTimeout(resolve, 60));
   assert.equal(builds, after, 'nothing after stop()');
 });
+
+test('parseStatusMessage() carries the split-brain status of an instance through the IPC', () => {
+  const snapshot = fakeDaemonStatus({ splitBrain: true }).vrrp;
+  assert.ok(snapshot);
+  const m: StatusMessage = { kind: STATUS_MESSAGE_KIND, role: 'vrrp', snapshot };
+  const parsed = parseStatusMessage(JSON.parse(JSON.stringify(m)));
+  assert.deepEqual(parsed, m);
+  const sb = snapshot.instances.find((i) => i.name === 'VI_1')?.splitBrain;
+  assert.equal(sb?.paths.length, 2);
+  assert.equal(sb?.holdsLease, true);
+});

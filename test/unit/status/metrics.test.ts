@@ -168,3 +168,21 @@ test('a status without children snapshots still renders (keepalived_up 0, no VRR
   assert.equal(series(text, 'keepalived_vrrp_state').size, 0);
   assert.ok(buildRegistry(empty).getMetricsAsArray().length > 0);
 });
+
+test('split-brain protection: per-path health, arbiter reachability, lease, gate time and counters', async () => {
+  const { text } = await renderMetrics(fakeDaemonStatus({ splitBrain: true }));
+  const up = series(text, 'keepalived_ts_heartbeat_path_up');
+  assert.equal(up.get('{iname="VI_1",intf="eth0",vrid="51",path="eth0 multicast 224.0.0.18"}'), 0);
+  assert.equal(up.get('{iname="VI_1",intf="eth0",vrid="51",path="hb0 unicast 10.9.0.2"}'), 1);
+  const age = series(text, 'keepalived_ts_heartbeat_path_last_advert_age_seconds');
+  assert.equal(age.get('{iname="VI_1",intf="eth0",vrid="51",path="eth0 multicast 224.0.0.18"}'), 3);
+  assert.equal(series(text, 'keepalived_ts_arbiter_reachable').get('{iname="VI_1",intf="eth0",vrid="51",arbiter="GW"}'), 1);
+  assert.equal(series(text, 'keepalived_ts_witness_lease_held').size, 1);
+  assert.equal([...series(text, 'keepalived_ts_takeover_gate_seconds').values()][0], 0.0025);
+  assert.equal(typeOf(text, 'keepalived_ts_split_brain_total'), 'counter');
+  assert.equal(series(text, 'keepalived_ts_split_brain_total').size, 1);
+  // Without split-brain settings none of these series exist.
+  const plain = (await renderMetrics(fakeDaemonStatus())).text;
+  assert.equal(series(plain, 'keepalived_ts_heartbeat_path_up').size, 0);
+  assert.equal(series(plain, 'keepalived_ts_split_brain_total').size, 0);
+});
