@@ -331,16 +331,20 @@ export class Witness {
 
   /**
    * Graceful step-down: stop holding, delete the key if it holds our id and revoke the
-   * lease (which also deletes any key attached to it). Bounded by requestTimeoutMs; never rejects.
+   * lease (which also deletes any key attached to it). Bounded by requestTimeoutMs overall
+   * (what is still under way then goes on in the background); never rejects.
    */
   async release(): Promise<void> {
     this.close();
     const lease = this.lease;
     this.lease = undefined;
-    const work = Promise.all([
-      this.client.release(this.key, this.nodeId),
-      lease !== undefined ? this.client.revoke(lease.id) : Promise.resolve(undefined),
-    ]).then(
+    // Delete first, then revoke: a revoke first would delete the key itself and the
+    // delete txn would then report "not ours". Together about two round trips.
+    const work = (async () => {
+      const rel = await this.client.release(this.key, this.nodeId);
+      const rev = lease !== undefined ? await this.client.revoke(lease.id) : undefined;
+      return [rel, rev] as const;
+    })().then(
       ([rel, rev]) => {
         const parts = [rel.ok ? (rel.value.deleted ? 'key deleted' : 'key not ours') : `delete: ${rel.reason}`];
         if (lease !== undefined && rev !== undefined) parts.push(rev.ok ? `lease ${lease.id} revoked` : `revoke: ${rev.reason}`);
