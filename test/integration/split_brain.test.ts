@@ -116,6 +116,45 @@ async function withLab(
   }
 }
 
+/** `ip -ts monitor address dev eth0` in a host's namespace: the VIP's add/delete events. */
+function watchVip(lab: Lab, host: string): { events: { atMs: number; present: boolean }[] } {
+  const events: { atMs: number; present: boolean }[] = [];
+  const child = lab.spawn(host, ['ip', '-ts', 'monitor', 'address', 'dev', 'eth0']);
+  let buf = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^\[(\d{4}-\d\d-\d\dT[\d:.]+)\] (Deleted )?\d+: eth0\s+inet (\S+)/.exec(line);
+      if (m === null || m[3] !== `${VIP}/24`) continue;
+      // The stamp is local time with µs; the namespaces share the host's clock and zone.
+      events.push({ atMs: new Date(m[1] ?? '').getTime() + Number(`0.${(m[1] ?? '').split('.')[1]?.slice(3) ?? '0'}`), present: m[2] === undefined });
+    }
+  });
+  return { events };
+}
+
+/** Presence intervals [from, to) from the events, starting in `initial` at `fromMs`. */
+function intervals(events: readonly { atMs: number; present: boolean }[], initial: boolean, fromMs: number, toMs: number): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  let since: number | undefined = initial ? fromMs : undefined;
+  for (const e of [...events].sort((x, y) => x.atMs - y.atMs)) {
+    if (e.atMs < fromMs) continue;
+    if (e.present && since === undefined) since = e.atMs;
+    else if (!e.present && since !== undefined) {
+      out.push({ from: since, to: e.atMs });
+      since = undefined;
+    }
+  }
+  if (since !== undefined) out.push({ from: since, to: toMs });
+  return out;
+}
+
+function holds(iv: readonly { from: number; to: number }[], atMs: number): boolean {
+  return iv.some((x) => x.from <= atMs && atMs < x.to);
+}
+
 /** Samples both nodes every `everyMs` for `forMs`; returns the samples where both held the VIP. */
 async function sampleVip(lab: Lab, forMs: number, everyMs: number): Promise<{ a: boolean; b: boolean }[]> {
   const out: { a: boolean; b: boolean }[] = [];
@@ -242,59 +281,67 @@ test('etcd witness: at most one MASTER over 20 partition/heal cycles; after each
       await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
       await sleep(500);
 
-      const overlaps: string[] = [];
-      let samples = 0;
-      let stop = false;
-      // The invariant, sampled every 10 ms for the whole run.
-      const sampler = (async () => {
-        while (!stop) {
-          const ha = hasVip(lab, 'a');
-          const hb = hasVip(lab, 'b');
-          samples++;
-          if (ha && hb) overlaps.push(`sample ${samples}`);
-          await sleep(10);
-        }
-      })();
+      // VIP presence on each node from its netlink address events (`ip -ts monitor`, µs
+      // wall-clock stamps on the host's one clock), checked afterwards on a 10 ms grid and
+      // exactly (any overlap of two holders' intervals).
+      const watchA = watchVip(lab, 'a');
+      const watchB = watchVip(lab, 'b');
+      await sleep(300);
+      const watchFromMs = Date.now();
+      const initial = { a: hasVip(lab, 'a'), b: hasVip(lab, 'b') };
       const master = (): 'a' | 'b' | undefined => (hasVip(lab, 'a') ? 'a' : hasVip(lab, 'b') ? 'b' : undefined);
       const clientMs: number[] = [];
-      try {
-        for (let cycle = 0; cycle < 20; cycle++) {
-          const holder = master();
-          assert.ok(holder !== undefined, `cycle ${cycle}: someone holds the VIP`);
-          if (cycle % 2 === 0) {
-            // VRRP lost between the nodes, both still reach etcd: the backup is refused.
-            nft(lab, 'a', DROP_VRRP);
-            await sleep(MDI_B_MS * 1.6);
-            nft(lab, 'a', undefined);
-          } else {
-            // The master is cut off from everyone: it loses the lease, the other takes over.
-            nft(lab, holder, DROP_ETH0);
-            await sleep(MDI_B_MS + 1_600);
-            nft(lab, holder, undefined);
-          }
-          // After the heal the client is answered by the final master within one advert interval.
-          const healedAt = performance.now();
-          let answered = false;
-          while (performance.now() - healedAt < ADVERT_MS) {
-            if (/1 received/.test(lab.exec('c', ['ping', '-c1', '-W0.2', VIP], true))) {
-              answered = true;
-              break;
-            }
-          }
-          const final = master();
-          clientMs.push(performance.now() - healedAt);
-          assert.ok(answered, `cycle ${cycle}: the client got no answer within ${ADVERT_MS} ms of the heal`);
-          assert.ok(final !== undefined, `cycle ${cycle}: nobody holds the VIP after the heal`);
-          if (cycle % 2 === 1) assert.notEqual(final, holder, `cycle ${cycle}: the isolated master lost the VIP`);
-          await sleep(400);
+      for (let cycle = 0; cycle < 20; cycle++) {
+        const holder = master();
+        assert.ok(holder !== undefined, `cycle ${cycle}: someone holds the VIP`);
+        if (cycle % 2 === 0) {
+          // VRRP lost between the nodes, both still reach etcd: the backup is refused.
+          nft(lab, 'a', DROP_VRRP);
+          await sleep(MDI_B_MS * 1.6);
+          nft(lab, 'a', undefined);
+        } else {
+          // The master is cut off from everyone: it loses the lease, the other takes over.
+          nft(lab, holder, DROP_ETH0);
+          await sleep(MDI_B_MS + 1_600);
+          nft(lab, holder, undefined);
         }
-      } finally {
-        stop = true;
-        await sampler;
+        // After the heal the client is answered by the final master within one advert interval.
+        const healedAt = performance.now();
+        let answered = false;
+        while (performance.now() - healedAt < ADVERT_MS) {
+          if (/1 received/.test(lab.exec('c', ['ping', '-c1', '-W0.2', VIP], true))) {
+            answered = true;
+            break;
+          }
+        }
+        const final = master();
+        clientMs.push(performance.now() - healedAt);
+        assert.ok(answered, `cycle ${cycle}: the client got no answer within ${ADVERT_MS} ms of the heal`);
+        assert.ok(final !== undefined, `cycle ${cycle}: nobody holds the VIP after the heal`);
+        if (cycle % 2 === 1) assert.notEqual(final, holder, `cycle ${cycle}: the isolated master lost the VIP`);
+        await sleep(400);
       }
-      t.diagnostic(`${samples} samples, ${overlaps.length} with two holders; client answered ${Math.round(Math.max(...clientMs))} ms max after heal`);
+      await sleep(200);
+      const watchToMs = Date.now();
+      const ia = intervals(watchA.events, initial.a, watchFromMs, watchToMs);
+      const ib = intervals(watchB.events, initial.b, watchFromMs, watchToMs);
+      let samples = 0;
+      const overlaps: number[] = [];
+      for (let at = watchFromMs; at < watchToMs; at += 10) {
+        samples++;
+        if (holds(ia, at) && holds(ib, at)) overlaps.push(at);
+      }
+      let overlapMs = 0;
+      for (const x of ia) for (const y of ib) overlapMs += Math.max(0, Math.min(x.to, y.to) - Math.max(x.from, y.from));
+      const moves = watchA.events.length + watchB.events.length;
+      t.diagnostic(
+        `${samples} samples at 10 ms, ${overlaps.length} with two holders; exact overlap ${overlapMs.toFixed(3)} ms; ` +
+          `${moves} VIP add/delete events; client answered ${Math.round(Math.max(...clientMs))} ms max after heal`,
+      );
       assert.equal(overlaps.length, 0, `two holders at ${overlaps.slice(0, 5).join(', ')}`);
+      assert.equal(overlapMs, 0, 'no overlap of the two nodes\' VIP intervals');
       assert.ok(samples >= 2000, `sampled ${samples} times`);
+      assert.ok(moves >= 20, `the VIP moved (${moves} events): the cycles did force takeovers`);
       assert.ok(a.has(/arbiter refused takeover: witness/) || b.has(/arbiter refused takeover: witness/), 'the witness refused a takeover');
       assert.ok(a.has(/arbiter revoked mastership/) || b.has(/arbiter revoked mastership/), 'a master lost its lease');
     },
