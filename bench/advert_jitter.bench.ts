@@ -58,7 +58,7 @@ import {
   type CpuTimes,
   type SchedStat,
 } from './lib/rs_listeners.js';
-import { arg, numArg, sleep } from './lib/args.js';
+import { arg, numArg, sleep, runMain } from './lib/args.js';
 
 const NET = 177;
 const SERVER_HOSTS = ['s1', 's2', 's3', 's4', 's5'] as const;
@@ -529,12 +529,4 @@ async function main(): Promise<number> {
   return results.length === specs.length ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`advert_jitter bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main, 'advert_jitter');

@@ -44,7 +44,7 @@ import { Daemon, REPO_ROOT } from '../test/lab/daemons.js';
 import { snapshotBuild } from './lib/snapshot.js';
 import { summarizeCpuProfile, type ProfileSummary } from './lib/cpuprofile.js';
 import { childRole, childrenOf, cpuTimes, installSynCounters, memKb, synsFrom } from './lib/rs_listeners.js';
-import { arg, numArg, sleep } from './lib/args.js';
+import { arg, numArg, sleep, runMain } from './lib/args.js';
 
 const NET = 176;
 const SERVER_HOSTS = ['s1', 's2', 's3', 's4', 's5'] as const;
@@ -485,12 +485,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`checker_cpu bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main, 'checker_cpu');

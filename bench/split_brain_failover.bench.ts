@@ -42,7 +42,7 @@ import { startEtcd, type EtcdInstance } from '../src/lab/etcd.js';
 import { Capture, type Packet } from './lib/capture.js';
 import { snapshotBuild, startDaemonWith } from './lib/snapshot.js';
 import { fmt, ratio, summarize, type Summary } from './lib/stats.js';
-import { arg, sleep } from './lib/args.js';
+import { arg, sleep, runMain } from './lib/args.js';
 
 const MDI_MS = 3000 + ((256 - 100) / 256) * 1000; // 3609.375
 const SKEW_MS = ((256 - 100) / 256) * 1000; // 609.375
@@ -346,12 +346,4 @@ async function main(): Promise<number> {
   return errors === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain(main);

@@ -17,3 +17,16 @@ export function numArg(name: string, dflt: number): number {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a bench's main(): its result is the exit status; an exception prints and exits 1. */
+export function runMain(main: () => Promise<number>, name?: string): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${name === undefined ? '' : `${name} bench: `}${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -35,6 +35,7 @@
  * prober.start();
  * const fresh = await prober.probeNow();
  */
+import type { ArbiterReference } from '../config/model/split_brain.js';
 import type { CheckerConnection } from '../config/model/lvs.js';
 import { probePing } from '../check/probes/ping.js';
 import type { ProbeResult } from '../check/probes/probe_result.js';
@@ -46,12 +47,7 @@ import {
   type ReachabilityState,
 } from '../vrrp/reachability.js';
 
-export interface ArbiterReference {
-  readonly address: string;
-  readonly family: 4 | 6;
-  /** undefined: ICMP echo; a port: TCP connect. */
-  readonly tcpPort: number | undefined;
-}
+export type { ArbiterReference };
 
 export interface ReferenceProberOptions {
   /** The arbiter's name, in log lines. */

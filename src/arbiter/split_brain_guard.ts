@@ -34,7 +34,6 @@ export interface GuardRuntime {
 
 export interface GuardOptions {
   readonly log: (line: string) => void;
-  readonly detail: (line: string) => void;
 }
 
 /** Per-instance figures for status and metrics. */

@@ -243,7 +243,7 @@ export class VrrpDaemon {
 
   /** keepalived-ts: split-brain protection, when some instance uses an arbiter or fence_script. */
   private startGuard(runtime: VrrpRuntime, cfg: KeepalivedConfig): void {
-    const guard = new SplitBrainGuard({ log: (l) => this.log(l), detail: (l) => this.detail(l) });
+    const guard = new SplitBrainGuard({ log: (l) => this.log(l) });
     if (!guard.isNeeded(cfg)) return;
     this.guard = guard;
     guard.start(cfg, {

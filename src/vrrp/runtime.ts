@@ -345,11 +345,6 @@ export class VrrpRuntime {
     return [...seen.values()];
   }
 
-  /** Instances listening on the socket `key` (socketKeyOf). */
-  instancesOnSocket(key: string): string[] {
-    return [...this.units.values()].filter((u) => u.paths.some((p) => p.socket.key === key)).map((u) => u.config.name);
-  }
-
   /** Every socket the instances need, once per key (instances' own, then heartbeat paths). */
   socketSpecs(): SocketSpec[] {
     const out = new Map<string, SocketSpec>();

@@ -70,14 +70,11 @@ chain out { type filter hook output priority 0; ip daddr ${G_IP} drop; }`;
 
 /** A veth between a and b with HB_A / HB_B: the redundant heartbeat link. */
 function addHeartbeatLink(lab: Lab): void {
-  const a = lab.host('a').ns;
-  const b = lab.host('b').ns;
-  lab.exec('a', ['ip', 'link', 'add', 'hb0', 'type', 'veth', 'peer', 'name', 'hb0', 'netns', b]);
+  lab.exec('a', ['ip', 'link', 'add', 'hb0', 'type', 'veth', 'peer', 'name', 'hb0', 'netns', lab.host('b').ns]);
   lab.exec('a', ['ip', 'addr', 'add', `${HB_A}/24`, 'dev', 'hb0']);
   lab.exec('b', ['ip', 'addr', 'add', `${HB_B}/24`, 'dev', 'hb0']);
   lab.exec('a', ['ip', 'link', 'set', 'hb0', 'up']);
   lab.exec('b', ['ip', 'link', 'set', 'hb0', 'up']);
-  void a;
 }
 
 function config(o: { priority: number; extra?: string; top?: string; name: string }): string {
