@@ -13,13 +13,18 @@
  *   KATS_SKIP_NATIVE=1   skip the build (the daemon then refuses to start)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = join(here, 'kats_net.c');
+// kats_net.c holds the module's init; every other native/*.c adds functions to it through a
+// kats_*_register() it declares.
+const sources = readdirSync(here)
+  .filter((f) => f.endsWith('.c'))
+  .sort()
+  .map((f) => join(here, f));
 const output = join(here, 'build', 'kats_net.node');
 
 function fail(message) {
@@ -65,7 +70,7 @@ mkdirSync(dirname(output), { recursive: true });
 const cc = process.env['CC'] || 'cc';
 const argv = [
   '-O2', '-g', '-fPIC', '-shared', '-std=gnu11', '-Wall', '-Wextra', '-Werror=implicit-function-declaration',
-  '-fvisibility=hidden', ...headers.flags, '-o', output, source,
+  '-fvisibility=hidden', ...headers.flags, '-o', output, ...sources,
 ];
 const started = process.hrtime.bigint();
 const r = spawnSync(cc, argv, { stdio: 'inherit' });
