@@ -20,7 +20,9 @@ import { CHILD_ROLE_ENV, RESUME_MASTERS_ENV, runSupervisor, type ChildRole } fro
 import { DEFAULT_PID_FILES, claimPidFile, releasePidFile } from './daemon/pidfile.js';
 import { CONFIG_TEST_EXIT, configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
 import { configTestExitStatus } from './config/config_test.js';
-import { formatConsoleLine } from './daemon/log.js';
+import { LOG_FACILITY, parseLogFacility } from './daemon/log.js';
+import { createLogger } from './daemon/log_sinks.js';
+import { DAEMONIZED_ENV, daemonize } from './daemon/daemonize.js';
 import { dumpConfigLines, configToJson } from './config/dump.js';
 import { explainConfigs } from './config/explain_model.js';
 import { basename } from 'node:path';
@@ -143,14 +145,32 @@ function runExplain(cl: CommandLine): number {
  * failover), `npm run demo` shows what works today: explain on the bundled examples.
  */
 async function runDaemon(cl: CommandLine): Promise<number> {
-  const result = load(cl);
-  // Under systemd (JOURNAL_STREAM set) and without -l, lines carry a syslog priority prefix
-  // that journald reads (sd-daemon(3)); keepalived logs at LOG_INFO through syslog there.
-  const toJournal = !hasOption(cl, 'logConsole') && process.env['JOURNAL_STREAM'] !== undefined;
-  const log = (m: string): void => {
-    process.stderr.write(toJournal ? `<6>${m}\n` : `${formatConsoleLine(new Date(), m)}\n`);
-  };
   const role = process.env[CHILD_ROLE_ENV];
+  // keepalived without -n forks into the background (core/daemon.c xdaemon); a child of
+  // ours or the daemonized copy never forks again.
+  if (!hasOption(cl, 'dontFork') && role === undefined && process.env[DAEMONIZED_ENV] === undefined) {
+    return daemonize(cl);
+  }
+  const result = load(cl);
+  const facilityText = optionValue(cl, 'logFacility');
+  const facility = facilityText === undefined ? undefined : parseLogFacility(facilityText);
+  const logFile = optionValue(cl, 'logFile');
+  // Syslog, console (-n -l), journald's stderr (under systemd without -l) and -g, as
+  // keepalived's vlog_message chooses them (daemon/log.ts planLogSinks).
+  const logger = createLogger({
+    role: role === 'vrrp' || role === 'checker' ? role : 'parent',
+    // The daemonized copy runs without a terminal: like keepalived, no console output.
+    dontFork: hasOption(cl, 'dontFork'),
+    logConsole: hasOption(cl, 'logConsole'),
+    noSyslog: hasOption(cl, 'noSyslog'),
+    logFile: logFile === undefined ? undefined : logFile,
+    facility: facility ?? LOG_FACILITY.daemon,
+    env: process.env,
+  });
+  const log = logger.log;
+  if (facilityText !== undefined && facility === undefined && role === undefined) {
+    process.stderr.write(`Invalid log facility '${facilityText}'\n`);
+  }
   const config = result.config;
   if (role === 'vrrp' || role === 'checker') {
     // A child of ours: the parent has reported the diagnostics already.
