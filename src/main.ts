@@ -140,10 +140,18 @@ function runExplain(cl: CommandLine): number {
   return failed ? 1 : 0;
 }
 
-/**
- * Until the lab demo lands (namespaces, two load balancers, real servers, a live
- * failover), `npm run demo` shows what works today: explain on the bundled examples.
- */
+/** keepalived options that are parsed (so a keepalived command line works) but not acted on. */
+const UNSUPPORTED_OPTIONS: readonly (readonly [string, string])[] = [
+  ['snmp', '-x (--snmp)'],
+  ['snmpAgentSocket', '-A (--snmp-agent-socket)'],
+  ['namespace', '-s (--namespace)'],
+  ['umask', '-u (--umask)'],
+  ['coreDump', '-m (--core-dump)'],
+  ['coreDumpPattern', '-M (--core-dump-pattern)'],
+  ['addressMonitoring', '-a (--address-monitoring)'],
+];
+
+/** The daemon: the parent (supervisor, status listener), or one of its children by role. */
 async function runDaemon(cl: CommandLine): Promise<number> {
   const role = process.env[CHILD_ROLE_ENV];
   // keepalived without -n forks into the background (core/daemon.c xdaemon); a child of
@@ -190,6 +198,7 @@ async function runDaemon(cl: CommandLine): Promise<number> {
           reloadConfig: () => load(cl).config,
           logDetail: hasOption(cl, 'logDetail'),
           dontReleaseVrrp: hasOption(cl, 'dontReleaseVrrp'),
+          releaseVips: hasOption(cl, 'releaseVips'),
           log,
         }),
       );
@@ -210,6 +219,9 @@ async function runDaemon(cl: CommandLine): Promise<number> {
   log(`Command line: '${['keepalived-ts', ...process.argv.slice(2)].join(' ')}'`);
   log(`Opening file '${configFile(cl)}'.`);
   for (const d of result.diagnostics) log(formatDiagnostic(d));
+  for (const [key, text] of UNSUPPORTED_OPTIONS) {
+    if (hasOption(cl, key)) log(`keepalived-ts: ${text} is not supported; ignored`);
+  }
   if (config === undefined) {
     log('keepalived-ts: no usable configuration; stopping');
     return 1;

@@ -43,6 +43,8 @@ export interface VrrpDaemonOptions {
   readonly logDetail: boolean;
   /** keepalived -V (--dont-release-vrrp): leave VIPs in place on stop. */
   readonly dontReleaseVrrp: boolean;
+  /** keepalived -X (--release-vips): leaving MASTER deletes the VIPs even when not recorded as set. */
+  readonly releaseVips?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -554,7 +556,7 @@ export class VrrpDaemon {
             this.logChanges(await this.vipManager.addRoutes(vi.virtualRoutes, where));
           } else {
             this.logChanges(await this.vipManager.removeRoutes(vi.virtualRoutes));
-            this.logChanges(await this.vipManager.removeVips(this.vipEntries(vi)));
+            this.logChanges(await this.vipManager.removeVips(this.vipEntries(vi), this.o.releaseVips ? where : undefined));
           }
         });
       },

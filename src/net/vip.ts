@@ -145,13 +145,23 @@ export class VipManager {
     return { ...base, outcome: 'failed', errno: r.errno, log: failureLog(r, RTM_NEWADDR) };
   }
 
-  /** Removes the entries that are set (netlink_iplist IPADDRESS_DEL). */
-  async removeVips(entries: readonly IpAddressEntry[]): Promise<ChangeResult[]> {
+  /**
+   * Removes the entries that are set (netlink_iplist IPADDRESS_DEL). With `unsetToo`
+   * (keepalived -X, --release-vips: vrrp.c vrrp_restore_interface) the entries this manager
+   * does not remember are deleted as well, so a VIP that a reload or an outside hand left on
+   * the interface does not stay on a backup.
+   */
+  async removeVips(entries: readonly IpAddressEntry[], unsetToo?: InterfaceResolver): Promise<ChangeResult[]> {
     const out: ChangeResult[] = [];
     for (const e of entries) {
       const key = entryKey(e);
       const set = this.#addresses.get(key);
       if (set === undefined) {
+        const ifindex = unsetToo?.ifindexOf(e.device) ?? 0;
+        if (unsetToo !== undefined && ifindex !== 0) {
+          out.push(await this.#delete(planAddress(e, ifindex), e.device ?? unsetToo.defaultDevice, { isForced: true }));
+          continue;
+        }
         out.push({ text: planAddress(e, 0).text, device: e.device ?? '', outcome: 'not_set', errno: 0, log: undefined });
         continue;
       }

@@ -89,12 +89,13 @@ test('keepalived-ts --signum and -v behave like keepalived', () => {
   assert.match(run(['-v']).stdout, /keepalived-ts v\S+ \(compatible with Keepalived v2\.2\.7\)/);
 });
 
-test('keepalived-ts -d -l dumps the resolved model to the log (a config with nothing to run then stops)', () => {
+test('keepalived-ts -n -d -l dumps the resolved model to the log (a config with nothing to run then stops)', () => {
   // Nothing to run, so no daemon starts in the test's own namespace.
   const pids = ['-p', join(dir, 'k.pid'), '-r', join(dir, 'v.pid'), '-c', join(dir, 'c.pid')];
-  const r = run(['-d', '-l', '-f', conf('d.conf', 'global_defs {\n  router_id test1\n}\n'), ...pids]);
+  const r = run(['-n', '-d', '-l', '-x', '-f', conf('d.conf', 'global_defs {\n  router_id test1\n}\n'), ...pids]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: Configuration:$/m);
   assert.match(r.stderr, /routerId = "test1"/);
+  assert.match(r.stderr, /keepalived-ts: -x \(--snmp\) is not supported; ignored$/m);
   assert.match(r.stderr, /no vrrp_instance or virtual_server to run/);
 });

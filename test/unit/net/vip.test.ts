@@ -65,3 +65,17 @@ test('VipManager.ourAddress(): only set, tracked VIPs match an RTM_DELADDR', asy
   assert.equal(vm.ourAddress(ev)?.text, '10.0.0.100/24');
   assert.equal(vm.ourAddress({ ...ev, local: '10.0.0.101' }), undefined);
 });
+
+test('VipManager: -X deletes a configured VIP it does not remember; without -X nothing is sent', async () => {
+  const rt = fake([0, 99]);
+  const vm = new VipManager(rt);
+  assert.equal((await vm.removeVips([VIP]))[0]?.outcome, 'not_set');
+  assert.deepEqual(rt.types, []);
+  assert.equal((await vm.removeVips([VIP], WHERE))[0]?.outcome, 'removed');
+  // Absent already (EADDRNOTAVAIL): silent, as a forced delete in keepalived.
+  const absent = (await vm.removeVips([VIP], WHERE))[0];
+  assert.deepEqual([absent?.outcome, absent?.log], ['absent', undefined]);
+  assert.deepEqual(rt.types, [21, 21]);
+  // A missing interface is not tried.
+  assert.equal((await vm.removeVips([VIP], { ifindexOf: () => 0, defaultDevice: 'eth9' }))[0]?.outcome, 'not_set');
+});
