@@ -26,6 +26,7 @@ import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
 import { RESUME_MASTERS_ENV, runChildDaemon } from './process_supervisor.js';
+import { vrrpProcessScheduling } from './process_priority.js';
 import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -167,9 +168,11 @@ export class VrrpDaemon {
   }
 
   /**
-   * keepalived's vrrp_rt_priority (SCHED_RR for the VRRP process) and vrrp_priority (nice).
-   * On a busy host the VRRP child otherwise waits for a CPU and adverts go out late
-   * (bench/RESULTS.md, advert jitter: p99 8.6 ms without, 1.6 ms with a realtime policy).
+   * keepalived's vrrp_rt_priority (SCHED_RR) or else vrrp_priority (nice), plus our default
+   * of a realtime policy for sub-second adverts (daemon/process_priority.ts says why).
+   * keepalived also sets RLIMIT_RTTIME (vrrp_rlimit_rttime, 10 ms by default); we do not:
+   * a garbage collection in a Node process can run longer than that without a blocking
+   * call, and the kernel would then kill the VRRP process with SIGXCPU.
    */
   private applyProcessPriority(): void {
     const raw = (name: string): number | undefined => {
@@ -177,17 +180,26 @@ export class VrrpDaemon {
       const v = k === undefined ? undefined : Number(k.args[0]);
       return v !== undefined && Number.isInteger(v) ? v : undefined;
     };
-    const rt = raw('vrrp_rt_priority');
-    if (rt !== undefined) {
-      const r = this.native.setScheduler(SCHED_RR, rt);
-      if (r < 0) this.log(`Unable to set realtime priority ${rt} for the VRRP process (errno ${-r})`);
-    }
-    const nice = raw('vrrp_priority');
-    if (nice !== undefined) {
+    const intervals = this.config.vrrp.instances.map((i) => i.advertIntervalCs);
+    const plan = vrrpProcessScheduling({
+      rtPriority: raw('vrrp_rt_priority'),
+      nice: raw('vrrp_priority'),
+      shortestAdvertIntervalCs: intervals.length === 0 ? undefined : Math.min(...intervals),
+    });
+    if (plan.kind === 'realtime') {
+      const r = this.native.setScheduler(SCHED_RR, plan.priority);
+      if (r < 0) this.log(`child process: cannot raise priority (errno ${-r})`);
+      else if (plan.why === 'sub_second_advert_int') {
+        this.log(
+          `keepalived-ts: advert_int below 1 s: the VRRP process runs at realtime priority ${plan.priority} (SCHED_RR) ` +
+            'so that checks cannot delay adverts (vrrp_priority 0 keeps normal scheduling)',
+        );
+      }
+    } else if (plan.kind === 'nice') {
       try {
-        setPriority(nice);
+        setPriority(plan.nice);
       } catch (e) {
-        this.log(`Unable to set priority ${nice} for the VRRP process (${e instanceof Error ? e.message : String(e)})`);
+        this.log(`Unable to set process priority to ${plan.nice} - ${e instanceof Error ? e.message : String(e)}`);
       }
     }
   }
