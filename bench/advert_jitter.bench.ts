@@ -22,7 +22,9 @@
  * bridge, so it becomes MASTER), one VIP. The keepalived-ts phases with N real servers add 5
  * virtual servers (NAT, rr) of N/5 real servers each, every one `TCP_CHECK { connect_timeout
  * 1 }`, delay_loop 1. Phases, one after the other, each with its own daemon:
- *   ours-5000  keepalived-ts, 5,000 real servers (the jitter figure the issue asks for)
+ *   ours-5000  keepalived-ts, 5,000 real servers (the jitter figure the issue asks for); the
+ *              VRRP child runs SCHED_RR 1, keepalived-ts's default for a sub-second advert_int
+ *   ours-5000-normal  the same with `vrrp_priority 0`: normal scheduling, for the comparison
  *   ours-1000  keepalived-ts, 1,000 real servers (RSS; jitter over a shorter window)
  *   ours-0     keepalived-ts, no virtual servers (baseline)
  *   keepalived keepalived 2.2.7, no virtual servers (its checker needs ip_vs, absent here)
@@ -71,11 +73,13 @@ const NFT_TABLE = 'ajit';
 
 // ---------------------------------------------------------------- configuration
 
-function vrrpConfig(): string {
+/** `normalScheduling`: `vrrp_priority 0`, which turns off keepalived-ts's realtime default. */
+function vrrpConfig(normalScheduling = false): string {
   return [
     'global_defs {',
     '  router_id bench_ajit',
     '  vrrp_garp_master_delay 1',
+    ...(normalScheduling ? ['  vrrp_priority 0'] : []),
     '}',
     'vrrp_instance VI_1 {',
     '  version 3',
@@ -202,6 +206,8 @@ interface PhaseSpec {
   readonly kind: DaemonKind;
   readonly servers: number;
   readonly windowS: number;
+  /** keepalived-ts with `vrrp_priority 0`: normal scheduling instead of the sub-second realtime default. */
+  readonly normalScheduling?: boolean;
 }
 
 interface Env {
@@ -245,7 +251,7 @@ function gcEvents(lines: readonly { atMs: number; text: string }[]): GcEvent[] {
 function startDaemon(env: Env, spec: PhaseSpec): { daemon: Daemon; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), `kats-ajit-${spec.kind}-`));
   const conf = join(dir, 'keepalived.conf');
-  writeFileSync(conf, vrrpConfig() + (spec.servers > 0 ? virtualServers(env.lab, spec.servers) : ''));
+  writeFileSync(conf, vrrpConfig(spec.normalScheduling === true) + (spec.servers > 0 ? virtualServers(env.lab, spec.servers) : ''));
   const argv =
     spec.kind === 'keepalived-ts'
       ? [process.execPath, ...env.nodeFlags, env.katsBin, '-n', '-l', '-f', conf, ...pidArgs(dir)]
@@ -463,6 +469,7 @@ async function main(): Promise<number> {
   }
   const all: PhaseSpec[] = [
     { phase: `ours-${big}`, kind: 'keepalived-ts', servers: big, windowS },
+    { phase: `ours-${big}-normal`, kind: 'keepalived-ts', servers: big, windowS, normalScheduling: true },
     { phase: `ours-${small}`, kind: 'keepalived-ts', servers: small, windowS: smallWindowS },
     { phase: 'ours-0', kind: 'keepalived-ts', servers: 0, windowS },
     { phase: 'keepalived', kind: 'keepalived', servers: 0, windowS },
