@@ -320,6 +320,9 @@ static napi_value k_set_scheduler(napi_env env, napi_callback_info info) {
   return num(env, ret(sched_setscheduler(0, policy | SCHED_RESET_ON_FORK, &sp)));
 }
 
+void kats_tcp_probe_register(napi_env env, napi_value exports); /* kats_tcp_probe.c */
+void kats_signal_register(napi_env env, napi_value exports);    /* kats_signal.c */
+
 static napi_value init(napi_env env, napi_value exports) {
   static const struct {
     const char *name;
@@ -334,6 +337,8 @@ static napi_value init(napi_env env, napi_value exports) {
     CHECK(napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f));
     CHECK(napi_set_named_property(env, exports, fns[i].name, f));
   }
+  kats_tcp_probe_register(env, exports);
+  kats_signal_register(env, exports);
   return exports;
 }
 

@@ -22,6 +22,7 @@ import { CONFIG_TEST_EXIT, configTestExitCode, formatDiagnostic } from './config
 import { configTestExitStatus } from './config/config_test.js';
 import { LOG_FACILITY, parseLogFacility } from './daemon/log.js';
 import { createLogger } from './daemon/log_sinks.js';
+import { formatParentData } from './vrrp/data_dump.js';
 import { DAEMONIZED_ENV, daemonize } from './daemon/daemonize.js';
 import { dumpConfigLines, configToJson } from './config/dump.js';
 import { explainConfigs } from './config/explain_model.js';
@@ -255,6 +256,7 @@ async function runDaemon(cl: CommandLine): Promise<number> {
     }
   }
   let resumeMasters: string[] = [];
+  let inForce = config;
   const code = await runSupervisor({
     onChildMessage: (role, pid, m) => collector.accept(m, pid === undefined ? { role } : { role, pid }),
     onChildExit: (role) => {
@@ -272,6 +274,9 @@ async function runDaemon(cl: CommandLine): Promise<number> {
     dontRespawn: hasOption(cl, 'dontRespawn'),
     childWaitMs: 5_000,
     log,
+    // USR1: the parent's own keepalived_parent.data, from the configuration in force.
+    parentDataGlobal: () => inForce.global,
+    formatParentData,
     // A configuration that keepalived -t would call fatal (or cannot read) is refused and
     // the running one is kept; warnings do not block a reload, as in keepalived.
     checkReload: () => {
@@ -285,6 +290,7 @@ async function runDaemon(cl: CommandLine): Promise<number> {
         configTestExitCode(next.diagnostics) !== CONFIG_TEST_EXIT.config &&
         (c.vrrp.instances.length > 0 || c.lvs.virtualServers.length > 0);
       collector.recordReload(ok ? 'success' : 'failure');
+      if (ok) inForce = c;
       return ok;
     },
   });

@@ -66,6 +66,15 @@ function timedParams(
     miscDynamic: isMisc ? c.dynamic : false,
     miscScript: isMisc ? (c.script.argv[0] ?? c.script.text) : '',
     rsWeight: rs.weight,
+    ...(c.type === 'HTTP_GET' || c.type === 'SSL_GET'
+      ? {
+          httpUrls: c.urls.map((u) => ({
+            path: u.path,
+            passText: u.regex !== undefined ? 'Regex match' : u.digest !== undefined ? 'MD5 digest' : 'HTTP status code',
+          } as const)),
+          fastRecovery: c.fastRecovery,
+        }
+      : {}),
   };
 }
 

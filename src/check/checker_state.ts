@@ -14,6 +14,22 @@
  * - A down checker comes up on one success. Successes and down-checker failures wait
  *   `delay_loop`.
  * - A disabled checker (ha_suspend without the VIP) skips its probe and waits delay_loop.
+ *
+ * HTTP_GET / SSL_GET run one url per probe (check_http.c epilog, keepalived.conf(5)
+ * fast_recovery):
+ * - A url that passes moves to the next one after delay_loop; when the last passes and no
+ *   url is marked failed, the cycle is complete: a down (or never run) checker comes up.
+ * - A failing url is retried (delay_before_retry apart) while the checker is up, or has
+ *   never run; past `retry` retries the checker goes down and that url is marked failed.
+ *   A marked url is re-checked every max(delay_before_retry, delay_loop).
+ * - When the marked url passes again, the mark is cleared and every url is checked again
+ *   from the first; only a full passing cycle brings the checker up. A url failing in that
+ *   cycle is re-checked after delay_before_retry, without being marked.
+ * - fast_recovery: while the checker has not run yet, or is down with no url marked failed
+ *   (after the failed url recovered), the next url is checked at once instead of after
+ *   the delay. keepalived-compat: this includes re-checking a url that fails in that cycle
+ *   at once, again and again (keepalived queues an immediate event); each check is still
+ *   bounded by connect_timeout.
  */
 import { CHECKER_TEXTS, miscLine, miscRetrySuffix } from './checker_text.js';
 import type { TimedCheckerType } from './checker_text.js';
@@ -41,6 +57,17 @@ export interface CheckerParams {
   readonly miscScript: string;
   /** The real server's configured weight (rs->iweight), for misc_dynamic. */
   readonly rsWeight: number;
+  /** HTTP_GET / SSL_GET: the urls, in order (one per probe); absent: one url. */
+  readonly httpUrls?: readonly HttpUrlInfo[] | undefined;
+  /** HTTP_GET / SSL_GET `fast_recovery`. */
+  readonly fastRecovery?: boolean | undefined;
+}
+
+/** What the state machine needs of one HTTP url: its path and what passing it proved. */
+export interface HttpUrlInfo {
+  readonly path: string;
+  /** http_handle_response's message: the last check the url has (regex, digest, status). */
+  readonly passText: 'HTTP status code' | 'MD5 digest' | 'Regex match';
 }
 
 export interface CheckerState {
@@ -58,6 +85,10 @@ export interface CheckerState {
   readonly probing: boolean;
   /** When the current or last probe started (MISC_CHECK schedules from it). */
   readonly lastRanUs: number;
+  /** HTTP: the url the next probe checks (keepalived's url_it). */
+  readonly urlIndex: number;
+  /** HTTP: a url is marked failed (keepalived's failed_url); it is then urlIndex. */
+  readonly failedUrl: boolean;
 }
 
 export type CheckerEvent =
@@ -78,7 +109,8 @@ export type CheckerEvent =
   | { readonly kind: 'set_enabled'; readonly enabled: boolean };
 
 export type CheckerAction =
-  | { readonly kind: 'run_probe'; readonly timeoutUs: number }
+  /** Run the probe; HTTP_GET/SSL_GET: for url `urlIndex` only. */
+  | { readonly kind: 'run_probe'; readonly timeoutUs: number; readonly urlIndex?: number }
   | { readonly kind: 'log'; readonly text: string }
   /**
    * keepalived's update_svr_checker_state(up): the real server layer applies it. wasUp and
@@ -117,6 +149,8 @@ export function initialCheckerState(params: CheckerParams): CheckerState {
     deadlineUs: undefined,
     probing: false,
     lastRanUs: 0,
+    urlIndex: 0,
+    failedUrl: false,
   };
 }
 
@@ -137,6 +171,7 @@ export function checkerStep(s: CheckerState, e: CheckerEvent, nowUs: number): Ch
       return onTimer(s, nowUs);
     case 'probe_result':
       if (!s.probing) return { state: s, actions: [] };
+      if (isHttp(s.params.type)) return onHttpResult(s, e.ok, e.detail, nowUs);
       return s.params.type === 'MISC_CHECK'
         ? onMiscResult(s, e.ok ? { status: 0 } : { signal: 0, timedOut: true }, nowUs)
         : onProbeResult(s, e.ok, e.detail, nowUs);
@@ -152,10 +187,66 @@ export function checkerStep(s: CheckerState, e: CheckerEvent, nowUs: number): Ch
 function onTimer(s: CheckerState, nowUs: number): CheckerTransition {
   if (s.probing || s.deadlineUs === undefined || nowUs < s.deadlineUs) return { state: s, actions: [] };
   if (!s.enabled) return { state: { ...s, deadlineUs: nowUs + s.params.delayLoopUs }, actions: [] };
-  return {
-    state: { ...s, deadlineUs: undefined, probing: true, lastRanUs: nowUs },
-    actions: [{ kind: 'run_probe', timeoutUs: s.params.probeTimeoutUs }],
-  };
+  const run: CheckerAction = isHttp(s.params.type)
+    ? { kind: 'run_probe', timeoutUs: s.params.probeTimeoutUs, urlIndex: s.urlIndex }
+    : { kind: 'run_probe', timeoutUs: s.params.probeTimeoutUs };
+  return { state: { ...s, deadlineUs: undefined, probing: true, lastRanUs: nowUs }, actions: [run] };
+}
+
+function isHttp(type: TimedCheckerType): boolean {
+  return type === 'HTTP_GET' || type === 'SSL_GET';
+}
+
+/** check_http.c http_handle_response / timeout_epilog / epilog, one url per call. */
+function onHttpResult(s: CheckerState, ok: boolean, detail: string | undefined, nowUs: number): CheckerTransition {
+  const p = s.params;
+  const texts = CHECKER_TEXTS[p.type];
+  const urls = p.httpUrls ?? [];
+  const urlCount = Math.max(1, urls.length);
+  const actions: CheckerAction[] = [];
+  let next: CheckerState = { ...s, probing: false };
+  let delayUs: number;
+  if (ok) {
+    const url = urls[s.urlIndex];
+    if (!s.isUp && url !== undefined) {
+      actions.push({ kind: 'log', text: `${url.passText} success to ${p.rsText} url(${url.path})` });
+    }
+    const last = s.urlIndex + 1 >= urlCount;
+    next = { ...next, retryIt: 0, urlIndex: last ? 0 : s.urlIndex + 1 };
+    if (last && !s.failedUrl) {
+      if (!s.isUp || !s.hasRun) {
+        const line = texts.success?.(p.rsText);
+        if (line !== undefined) actions.push({ kind: 'log', text: line });
+        actions.push(report(s, true, s.isUp ? undefined : texts.smtpUp));
+        next = { ...next, isUp: true, hasRun: true };
+      }
+    } else if (s.failedUrl) {
+      // The failed url passes again: check every url from the first.
+      next = { ...next, failedUrl: false, urlIndex: 0 };
+    }
+    if (!next.hasRun) next = { ...next, retryIt: p.retry };
+    delayUs = p.delayLoopUs;
+  } else if (s.isUp || !s.hasRun) {
+    if (p.logAllFailures && detail !== undefined) actions.push({ kind: 'log', text: detail });
+    next = { ...next, hasRun: true, retryIt: s.retryIt + 1 };
+    if (next.retryIt > p.retry) {
+      if (s.isUp) {
+        const failed = texts.failed(p.rsText, p.vsText, p.retry, p.retry > 0);
+        if (failed !== undefined) actions.push({ kind: 'log', text: failed });
+        actions.push(report(s, false, texts.smtpDown(detail)));
+        next = { ...next, isUp: false };
+      }
+      // keepalived-compat: an alpha checker failing its first url is already down and
+      // reports nothing (timeout_epilog sets has_run before epilog tests it).
+      next = { ...next, failedUrl: true };
+    }
+    delayUs = next.failedUrl ? Math.max(p.delayBeforeRetryUs, p.delayLoopUs) : p.delayBeforeRetryUs;
+  } else {
+    // A down checker does not retry (REGISTER_CHECKER_FAILED).
+    delayUs = s.failedUrl ? Math.max(p.delayBeforeRetryUs, p.delayLoopUs) : p.delayBeforeRetryUs;
+  }
+  const immediate = p.fastRecovery === true && (!next.hasRun || (!next.isUp && !next.failedUrl));
+  return { state: { ...next, deadlineUs: nowUs + (immediate ? 0 : delayUs) }, actions };
 }
 
 function report(s: CheckerState, up: boolean, smtpBody: string | undefined): CheckerAction {

@@ -10,7 +10,7 @@
  */
 import { widenPingGroupRange } from '../net/ping_group_range.js';
 import type { KeepalivedConfig } from '../config/model.js';
-import type { Checker } from '../config/model/lvs.js';
+import type { Checker, SslConfig } from '../config/model/lvs.js';
 import {
   desiredDataPlane,
   engineNextDeadlineUs,
@@ -25,9 +25,10 @@ import {
   type EngineTransition,
 } from '../check/check_engine.js';
 import { planChecks, type CheckPlan } from '../check/checker_plan.js';
+import { engineReload } from '../check/engine_reload.js';
 import type { ProbeResult } from '../check/probes/probe_result.js';
 import { probeTcp } from '../check/probes/tcp.js';
-import { probeHttp } from '../check/probes/http.js';
+import { probeHttp, probeHttpUrl } from '../check/probes/http.js';
 import { probeSmtp } from '../check/probes/smtp.js';
 import { probeDns } from '../check/probes/dns.js';
 import { probeUdp } from '../check/probes/udp.js';
@@ -81,7 +82,9 @@ function monotonicUs(): number {
 }
 
 export class CheckerDaemon {
-  private readonly plan: CheckPlan;
+  /** The running configuration, its plan and the engine's state: swapped together on reload. */
+  private config: KeepalivedConfig;
+  private plan: CheckPlan;
   private state: CheckEngineState;
   private readonly notifier: Notifier;
   private backend: LvsBackend | undefined;
@@ -110,6 +113,7 @@ export class CheckerDaemon {
   private readonly lastProbe = new Map<number, { readonly durationMs: number; readonly ok: boolean }>();
 
   constructor(private readonly o: CheckerDaemonOptions) {
+    this.config = o.config;
     this.plan = planChecks(o.config.lvs, o.config.global);
     this.state = initialEngineState(this.plan);
     const g = o.config.global;
@@ -151,6 +155,7 @@ export class CheckerDaemon {
    * from rtnetlink trigger a re-read of the local addresses (polled when netlink fails).
    */
   private startAddressWatch(): void {
+    this.stopAddressWatch();
     this.plan.virtualServers.forEach((pv, v) => {
       const key = pv.config.key;
       if (!pv.config.haSuspend || key.kind !== 'address') return;
@@ -172,6 +177,15 @@ export class CheckerDaemon {
     }
   }
 
+  private stopAddressWatch(): void {
+    this.monitor?.stop();
+    this.monitor = undefined;
+    if (this.addressPoll !== undefined) clearInterval(this.addressPoll);
+    this.addressPoll = undefined;
+    this.suspendable.clear();
+    this.vipPresent.clear();
+  }
+
   private refreshVipPresence(notify: boolean): void {
     if (this.stopped) return;
     const local = localAddresses();
@@ -184,9 +198,10 @@ export class CheckerDaemon {
   }
 
   /**
-   * SIGHUP. Unchanged virtual and real servers keep their health and the data plane is left
-   * alone. Applying changed virtual servers without a restart is not implemented yet: the
-   * running configuration is kept and the log says so.
+   * SIGHUP: keepalived's reload as a diff (check/engine_reload.ts). Kept virtual and real
+   * servers keep their state and their kernel entries; only what changed is written to the
+   * data plane (requestSync reconciles the new desired plane, and an unchanged one is not
+   * written at all). A configuration that cannot be used is refused and the running one kept.
    */
   reload(): void {
     this.o.log('Reloading');
@@ -195,13 +210,40 @@ export class CheckerDaemon {
       this.o.log('Reload failed: the configuration cannot be used; keeping the running configuration');
       return;
     }
-    if (lvsDefinitionKey(next) !== lvsDefinitionKey(this.o.config)) {
-      this.o.log(
-        'keepalived-ts: reloading changed virtual_server/real_server definitions is not implemented yet; ' +
-          'the checker keeps the running configuration (restart keepalived-ts to apply it)',
-      );
-      return;
+    if (this.stopped) return;
+    const oldPlan = this.plan;
+    const oldState = this.state;
+    const oldConfig = this.config;
+    const plan = planChecks(next.lvs, next.global);
+    // keepalived-compat: reload_check_thread cancels every running check (thread_cleanup_master)
+    // and stops the track files; results still on their way belong to the old checker ids.
+    for (const c of this.inFlight.values()) c.abort();
+    this.inFlight.clear();
+    this.pending.length = 0;
+    for (const f of this.fileTrackers) f.stop();
+    this.fileTrackers.length = 0;
+    this.config = next;
+    this.plan = plan;
+    // ha_suspend: the maps are by virtual-server index, which the new plan renumbers.
+    this.startAddressWatch();
+    const t = engineReload(oldPlan, oldState, plan, {
+      nowUs: monotonicUs(),
+      random: Math.random,
+      vipPresent: (v) => this.vipPresent.get(v) ?? true,
+      groups: { old: oldConfig.lvs.virtualServerGroups, new: next.lvs.virtualServerGroups },
+    });
+    const lastProbe = new Map(this.lastProbe);
+    this.lastProbe.clear();
+    t.checkerFrom.forEach((from, id) => {
+      const p = from === undefined ? undefined : lastProbe.get(from);
+      if (p !== undefined) this.lastProbe.set(id, p);
+    });
+    if (this.restorePingRange === undefined && plan.checkers.some((c) => c.config.type === 'PING_CHECK')) {
+      this.restorePingRange = widenPingGroupRange((l) => this.o.log(l));
     }
+    this.apply(t);
+    this.startFileChecks();
+    this.reporter?.poke();
     this.o.log('Reload complete');
   }
 
@@ -215,8 +257,7 @@ export class CheckerDaemon {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.repairTimer !== undefined) clearInterval(this.repairTimer);
-    if (this.addressPoll !== undefined) clearInterval(this.addressPoll);
-    this.monitor?.stop();
+    this.stopAddressWatch();
     for (const c of this.inFlight.values()) c.abort();
     for (const f of this.fileTrackers) f.stop();
     await this.syncing;
@@ -314,7 +355,7 @@ export class CheckerDaemon {
     this.inFlight.set(checkerId, controller);
     const c = planned.config;
     if (c.type === 'MISC_CHECK') {
-      const ids = runAsOf(c.script, this.o.config.global.defaultScriptUser);
+      const ids = runAsOf(c.script, this.config.global.defaultScriptUser);
       void runCommand(c.script, {
         timeoutMs: timeoutUs / 1000,
         signal: controller.signal,
@@ -332,10 +373,12 @@ export class CheckerDaemon {
       });
       return;
     }
-    void probeFor(c, controller.signal).then((r) => {
-      this.lastProbe.set(checkerId, { durationMs: r.durationMs, ok: r.ok });
+    const http = { urlIndex: this.state.checkers[checkerId]?.timed?.urlIndex, ssl: this.config.lvs.ssl, log: this.o.log };
+    void probeFor(c, controller.signal, http).then((r) => {
+      // A probe of a checker that a reload replaced (or of a stopped daemon) is dropped.
       if (this.inFlight.get(checkerId) !== controller) return;
       this.inFlight.delete(checkerId);
+      this.lastProbe.set(checkerId, { durationMs: r.durationMs, ok: r.ok });
       this.step({ kind: 'checker', checkerId, event: probeEvent(c, r) });
     });
   }
@@ -345,7 +388,7 @@ export class CheckerDaemon {
     for (const planned of this.plan.checkers) {
       const c = planned.config;
       if (c.type !== 'FILE_CHECK') continue;
-      const tf = this.o.config.vrrp.trackFiles.find((f) => f.name === c.trackFile);
+      const tf = this.config.vrrp.trackFiles.find((f) => f.name === c.trackFile);
       if (tf === undefined) continue;
       const weight = c.weight ?? tf.weight;
       const reverse = c.reverse;
@@ -353,13 +396,19 @@ export class CheckerDaemon {
         if (weight === 0) return reverse ? value !== 0 : value === 0;
         return true;
       };
-      const t = new FileTracker({
+      // A tracker a reload stopped reports nothing more (its checker id is the old plan's).
+      const live = (): boolean => this.fileTrackers.includes(t);
+      const t: FileTracker = new FileTracker({
         file: tf,
         log: (l) => this.o.log(l),
-        onValue: (_n, value) => this.step({ kind: 'external_state', checkerId: planned.id, up: verdict(value) }),
+        onValue: (_n, value) => {
+          if (live()) this.step({ kind: 'external_state', checkerId: planned.id, up: verdict(value) });
+        },
       });
       this.fileTrackers.push(t);
-      void t.start().then(() => this.step({ kind: 'external_state', checkerId: planned.id, up: verdict(t.value) }));
+      void t.start().then(() => {
+        if (live()) this.step({ kind: 'external_state', checkerId: planned.id, up: verdict(t.value) });
+      });
     }
   }
 
@@ -388,15 +437,45 @@ export class CheckerDaemon {
       }
     });
   }
+
+  /**
+   * keepalived's USR1 (DATA): keepalived_check.data (check_print.c check_print_data).
+   * The dump code is imported here so this method stays the daemon's only tie to it.
+   */
+  async writeData(): Promise<void> {
+    const [{ formatCheckData }, { dumpFilePath, writeDumpFile }] = await Promise.all([
+      import('../check/data_dump.js'),
+      import('./process_supervisor.js'),
+    ]);
+    this.o.log(`Printing checker data for process(${process.pid}) on signal`);
+    const global = this.config.global;
+    const text = formatCheckData({
+      global,
+      virtualServers: this.plan.virtualServers.map((v) => v.config),
+      checkers: this.plan.checkers,
+      engine: this.state,
+    });
+    const problem = writeDumpFile(dumpFilePath('keepalived_check.data', global), text);
+    if (problem !== undefined) this.o.log(problem);
+  }
 }
 
-async function probeFor(c: Exclude<Checker, { type: 'MISC_CHECK' }>, signal: AbortSignal): Promise<ProbeResult> {
+async function probeFor(
+  c: Exclude<Checker, { type: 'MISC_CHECK' }>,
+  signal: AbortSignal,
+  http: { readonly urlIndex: number | undefined; readonly ssl: SslConfig | undefined; readonly log: (l: string) => void },
+): Promise<ProbeResult> {
   switch (c.type) {
     case 'TCP_CHECK':
       return probeTcp(c, { signal });
     case 'HTTP_GET':
     case 'SSL_GET':
-      return probeHttp(c, { signal });
+    {
+      // One url per probe, the one the checker state machine is at (check_http.c url_it).
+      const url = http.urlIndex === undefined ? undefined : c.urls[http.urlIndex];
+      const o = { signal, ssl: http.ssl, log: http.log };
+      return url === undefined ? probeHttp(c, o) : probeHttpUrl(c, url, o);
+    }
     case 'SMTP_CHECK':
       return probeSmtp(c, { signal });
     case 'DNS_CHECK':
@@ -422,10 +501,8 @@ function probeEvent(c: Checker, r: ProbeResult): { kind: 'probe_result'; ok: boo
 
 /** Run the checker daemon until SIGTERM/SIGINT. Resolves with the exit status. */
 export async function runCheckerDaemon(o: CheckerDaemonOptions): Promise<number> {
-  return runChildDaemon(new CheckerDaemon(o), o.log);
+  const daemon = new CheckerDaemon(o);
+  // keepalived's DATA signal, sent on by the parent (main.c propagate_signal).
+  return runChildDaemon(daemon, o.log, { SIGUSR1: () => void daemon.writeData() });
 }
 
-/** The checker's part of a configuration, without source locations (reload comparison). */
-function lvsDefinitionKey(c: KeepalivedConfig): string {
-  return JSON.stringify(c.lvs, (k, v: unknown) => (k === 'at' ? undefined : v));
-}

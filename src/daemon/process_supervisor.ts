@@ -9,12 +9,77 @@
  * with PR_SET_PDEATHSIG(SIGTERM): the IPC channel closes and the child stops gracefully.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { GlobalDefs } from '../config/model/global.js';
+import { watchSignal, type SignalWatcher } from '../net/native.js';
 
 export type ChildRole = 'vrrp' | 'checker';
 
 export const CHILD_ROLE_ENV = 'KEEPALIVED_TS_CHILD';
 /** Set for a respawned VRRP child: the instances that were MASTER when it died. */
 export const RESUME_MASTERS_ENV = 'KEEPALIVED_TS_RESUME_MASTERS';
+
+/**
+ * keepalived's data signals (--signum=…; glibc numbers): DATA (USR1) goes to every child and
+ * the parent dumps its own data; STATS (USR2), JSON (SIGRTMIN+2) and STATS_CLEAR
+ * (SIGRTMAX-1) only to the VRRP child (main.c propagate_signal).
+ */
+export const SIGNAL_JSON = 36;
+export const SIGNAL_STATS_CLEAR = 63;
+
+/** keepalived's tmp_dir (utils.c set_tmp_dir): $TMPDIR when it is an absolute path, else /tmp. */
+export function dumpDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  const t = env['TMPDIR'];
+  return t !== undefined && isAbsolute(t) ? t : '/tmp';
+}
+
+/**
+ * Where a USR1 dump goes (global_data.c open_dump_file): tmp_dir/NAME, or with
+ * data_use_instance and an instance name or network namespace,
+ * tmp_dir/BASE.<ns>[_]<instance>.EXT.
+ */
+export function dumpFilePath(fileName: string, global: GlobalDefs | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = dumpDirectory(env);
+  const useInstance = global?.raw.some((r) => r.keyword === 'data_use_instance' && !['false', 'no', 'off', '0'].includes((r.args[0] ?? 'true').toLowerCase()));
+  const ns = global?.netNamespace;
+  const inst = global?.instanceName;
+  if (useInstance !== true || (ns === undefined && inst === undefined)) return join(dir, fileName);
+  const dot = fileName.lastIndexOf('.');
+  const base = dot < 0 ? fileName : fileName.slice(0, dot);
+  const ext = dot < 0 ? '' : fileName.slice(dot);
+  return join(dir, `${base}.${ns ?? ''}${ns !== undefined && inst !== undefined ? '_' : ''}${inst ?? ''}${ext}`);
+}
+
+/**
+ * Write a dump file, mode 0600 as keepalived's fopen_safe leaves it. `atomic`: through a
+ * temporary file in the same directory and a rename, so a reader never sees half a file.
+ * Returns an error text, or undefined.
+ */
+export function writeDumpFile(path: string, text: string, atomic = false): string | undefined {
+  try {
+    if (!atomic) {
+      writeFileSync(path, text, { mode: 0o600 });
+      return undefined;
+    }
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, path);
+    return undefined;
+  } catch (e) {
+    return `Can't open dump file ${path} (${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
+/** Watch a signal by number (realtime ones too); undefined, with a log line, if impossible. */
+export function watchSignalNumber(signum: number, handler: () => void, log: (line: string) => void): SignalWatcher | undefined {
+  try {
+    return watchSignal(signum, handler);
+  } catch (e) {
+    log(`keepalived-ts: cannot watch signal ${signum}: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}
 
 /** keepalived's names in "Starting VRRP child process, pid=N". */
 const ROLE_TEXT: Readonly<Record<ChildRole, string>> = { vrrp: 'VRRP', checker: 'Healthcheck' };
@@ -41,6 +106,13 @@ export interface SupervisorOptions {
   readonly onChildExit?: (role: ChildRole) => void;
   /** Extra environment for a child about to start (a respawned VRRP child's resume list). */
   readonly childEnv?: (role: ChildRole) => Readonly<Record<string, string>>;
+  /**
+   * USR1: the global definitions the parent dumps to keepalived_parent.data (main.c
+   * print_parent_data); undefined: no parent file.
+   */
+  readonly parentDataGlobal?: () => GlobalDefs | undefined;
+  /** The parent's dump text for those definitions (vrrp/data_dump.ts formatParentData). */
+  readonly formatParentData?: (global: GlobalDefs) => string;
 }
 
 interface Running {
@@ -119,8 +191,29 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       }
       for (const r of running.values()) r.child.kill('SIGHUP');
     });
-    // keepalived's STATS signal goes to the VRRP child, which writes the file.
+    // keepalived's propagate_signal(): STATS, JSON and STATS_CLEAR go to the VRRP child,
+    // which writes the files; DATA goes to every child, and the parent dumps its own data.
     process.on('SIGUSR2', () => running.get('vrrp')?.child.kill('SIGUSR2'));
+    process.on('SIGUSR1', () => {
+      for (const r of running.values()) r.child.kill('SIGUSR1');
+      const g = o.parentDataGlobal?.();
+      if (g === undefined || o.formatParentData === undefined) return;
+      o.log(`Printing parent data for process(${process.pid}) on signal`);
+      const problem = writeDumpFile(dumpFilePath('keepalived_parent.data', g), o.formatParentData(g));
+      if (problem !== undefined) o.log(problem);
+    });
+    for (const signum of [SIGNAL_JSON, SIGNAL_STATS_CLEAR]) {
+      // ChildProcess.kill() only takes named signals; process.kill() takes any number.
+      watchSignalNumber(signum, () => {
+        const pid = running.get('vrrp')?.child.pid;
+        if (pid === undefined) return;
+        try {
+          process.kill(pid, signum);
+        } catch {
+          // the child is gone; the exit handler respawns it
+        }
+      }, o.log);
+    }
     for (const role of o.roles) start(role, 0);
   });
 }
@@ -149,7 +242,7 @@ export interface ChildDaemon {
 export async function runChildDaemon(
   daemon: ChildDaemon,
   log: (line: string) => void,
-  extraSignals: Readonly<Partial<Record<NodeJS.Signals, () => void>>> = {},
+  extraSignals: Readonly<Partial<Record<NodeJS.Signals | number, () => void>>> = {},
 ): Promise<number> {
   const problem = await daemon.start();
   if (problem !== undefined) {
@@ -170,7 +263,10 @@ export async function runChildDaemon(
     stopWhenParentDies(onStop);
     process.on('SIGHUP', () => void daemon.reload());
     for (const [signal, handler] of Object.entries(extraSignals)) {
-      if (handler !== undefined) process.on(signal as NodeJS.Signals, handler);
+      if (handler === undefined) continue;
+      // Numbers are realtime signals (keepalived's JSON, STATS_CLEAR) Node cannot name.
+      if (/^\d+$/.test(signal)) watchSignalNumber(Number(signal), handler, log);
+      else process.on(signal as NodeJS.Signals, handler);
     }
   });
 }

@@ -25,12 +25,22 @@ import { SplitBrainGuard } from '../arbiter/split_brain_guard.js';
 import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
-import { RESUME_MASTERS_ENV, runChildDaemon } from './process_supervisor.js';
+import {
+  RESUME_MASTERS_ENV,
+  SIGNAL_JSON,
+  SIGNAL_STATS_CLEAR,
+  dumpDirectory,
+  dumpFilePath,
+  runChildDaemon,
+  writeDumpFile,
+} from './process_supervisor.js';
+import { formatVrrpData, type InstanceDumpView } from '../vrrp/data_dump.js';
+import { formatJsonDump } from '../vrrp/json_dump.js';
+import { masterDownUs } from '../vrrp/instance.js';
 import { vrrpProcessScheduling } from './process_priority.js';
-import { writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { formatStatsFile } from '../vrrp/stats_format.js';
+import { formatStatsFile, type InstanceStatsView } from '../vrrp/stats_format.js';
 import { runAsOf } from './script_runner.js';
 import { startStatusReporter, type StatusReporter } from './status/ipc.js';
 import { buildVrrpSnapshot } from './status/snapshot.js';
@@ -204,19 +214,104 @@ export class VrrpDaemon {
     }
   }
 
-  /** keepalived's USR2: /tmp/keepalived.stats (vrrp_print.c layout). */
-  writeStats(path = join(process.env['TMPDIR'] ?? '/tmp', 'keepalived.stats')): void {
+  /**
+   * keepalived's USR2 (STATS): $TMPDIR/keepalived.stats (vrrp_print.c layout); with
+   * `clear` (STATS_CLEAR) the counters are zeroed once written, as vrrp_print_stats(true).
+   */
+  writeStats(path = join(dumpDirectory(), 'keepalived.stats'), clear = false): void {
     const rt = this.runtime;
     if (rt === undefined) return;
-    const views = rt.instanceNames().flatMap((name) => {
+    const problem = writeDumpFile(path, formatStatsFile(this.statsViews(rt)));
+    if (problem !== undefined) this.log(problem);
+    if (clear) rt.clearCounters();
+  }
+
+  private statsViews(rt: VrrpRuntime): InstanceStatsView[] {
+    return rt.instanceNames().flatMap((name) => {
       const c = rt.counters(name);
       return c === undefined ? [] : [{ name, ...c }];
     });
-    try {
-      writeFileSync(path, formatStatsFile(views), { mode: 0o644 });
-    } catch (e) {
-      this.log(`Can't open ${path} (${e instanceof Error ? e.message : String(e)})`);
-    }
+  }
+
+  /** Wall-clock µs of each instance's last state change (keepalived's last_transition). */
+  private readonly lastTransitionUs = new Map<string, number>();
+  private readonly startedAtUs = Date.now() * 1000;
+
+  /** The runtime values the USR1 and JSON dumps show, per instance in configuration order. */
+  private dumpViews(rt: VrrpRuntime): InstanceDumpView[] {
+    const wallNowUs = Date.now() * 1000;
+    const monoNowUs = monotonicUs();
+    return rt.instanceNames().flatMap((name): InstanceDumpView[] => {
+      const vi = rt.config(name);
+      const st = rt.stateOf(name);
+      if (vi === undefined || st === undefined) return [];
+      const deadlines = [st.masterDownDeadlineUs, st.adverDeadlineUs].filter((d): d is number => d !== undefined);
+      const next = deadlines.length === 0 ? undefined : Math.min(...deadlines);
+      return [
+        {
+          config: vi,
+          state: st.state,
+          wantState: st.wantState,
+          effectivePriority: st.effectivePriority,
+          masterAddress: st.masterAddress,
+          masterAdverIntervalCs: st.masterAdverIntervalCs,
+          lastTransitionUs: this.lastTransitionUs.get(name) ?? this.startedAtUs,
+          readTimeoutUs: next === undefined ? undefined : wallNowUs + (next - monoNowUs),
+          masterDownTimerUs: masterDownUs(st),
+          sourceAddress: this.primaryAddress(vi),
+          vipSet: this.vipsWanted.get(name) === true,
+        },
+      ];
+    });
+  }
+
+  /** keepalived's USR1 (DATA): keepalived.data (vrrp_print.c vrrp_print_data). */
+  writeData(): void {
+    const rt = this.runtime;
+    if (rt === undefined) return;
+    this.log(`Printing VRRP data for process(${process.pid}) on signal`);
+    const instances = this.dumpViews(rt);
+    const text = formatVrrpData({
+      global: this.config.global,
+      instances,
+      syncGroups: rt.groupStates().flatMap((g) => {
+        const config = this.config.vrrp.syncGroups.find((x) => x.name === g.name);
+        return config === undefined ? [] : [{ config, state: g.state }];
+      }),
+      scripts: this.config.vrrp.scripts.map((script) => {
+        const r = this.scriptTrackerByName.get(script.name)?.tracker.trackResult;
+        return {
+          config: script,
+          isGood: r === 'good' ? true : r === 'bad' ? false : undefined,
+          trackedBy: instances.flatMap((i) =>
+            i.config.trackScripts.filter((t) => t.name === script.name).map((t) => ({ instance: i.config.name, weight: t.weight, reverse: t.reverse })),
+          ),
+        };
+      }),
+      utcOffsetMin: -new Date().getTimezoneOffset(),
+    });
+    const problem = writeDumpFile(dumpFilePath('keepalived.data', this.config.global), text);
+    if (problem !== undefined) this.log(problem);
+  }
+
+  /** keepalived's JSON signal: keepalived.json (vrrp_json.c), written atomically. */
+  writeJson(path = join(dumpDirectory(), 'keepalived.json')): void {
+    const rt = this.runtime;
+    if (rt === undefined || rt.instanceNames().length === 0) return;
+    const stats = new Map(this.statsViews(rt).map((v) => [v.name, v]));
+    const text = formatJsonDump(
+      this.dumpViews(rt).flatMap((v) => {
+        const s = stats.get(v.config.name);
+        if (s === undefined) return [];
+        const trackScriptCommands = v.config.trackScripts.flatMap((t) => {
+          const cmd = this.config.vrrp.scripts.find((x) => x.name === t.name)?.command;
+          return cmd === undefined ? [] : [cmd];
+        });
+        return [{ ...v, masterPriority: undefined, trackScriptCommands, stats: s }];
+      }),
+    );
+    const problem = writeDumpFile(path, text, true);
+    if (problem !== undefined) this.log(problem);
   }
 
   /** Snapshots to the parent (its status listener), every second and on every transition. */
@@ -591,6 +686,7 @@ export class VrrpDaemon {
       },
       log: (level, text) => (level === 'info' ? this.log(text) : this.detail(text)),
       onTransition: (instance, from, to) => {
+        this.lastTransitionUs.set(instance, Date.now() * 1000);
         this.guard?.onTransition(instance, from, to);
         this.reporter?.poke();
       },
@@ -690,8 +786,13 @@ export async function runVrrpDaemon(o: VrrpDaemonOptions): Promise<number> {
     o.log(`keepalived-ts: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  // keepalived's STATS signal: the VRRP counters to /tmp/keepalived.stats.
-  return runChildDaemon(daemon, o.log, { SIGUSR2: () => daemon.writeStats() });
+  // keepalived's data signals (main.c propagate_signal sends them on from the parent).
+  return runChildDaemon(daemon, o.log, {
+    SIGUSR1: () => daemon.writeData(),
+    SIGUSR2: () => daemon.writeStats(),
+    [SIGNAL_JSON]: () => daemon.writeJson(),
+    [SIGNAL_STATS_CLEAR]: () => daemon.writeStats(undefined, true),
+  });
 }
 
 /** The status view of a tracked script's result. */

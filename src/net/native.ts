@@ -17,6 +17,40 @@ export interface Poller {
   close(): void;
 }
 
+/** A signal watcher from onSignal(); close() is idempotent and safe inside the handler. */
+export interface SignalWatcher {
+  close(): void;
+}
+
+/**
+ * native/kats_tcp_probe.c: TCP connects on a private epoll set, one uv_poll on Node's loop.
+ * Node cannot set SO_BINDTODEVICE/SO_MARK before connect() and pays a net.Socket per check;
+ * this pays one socket() + connect() + close(). Results arrive in batches through the
+ * callback given to tcpProber(): ids[i] and errnos[i] for i < count (errno 0 = connected).
+ */
+export interface TcpProber {
+  /**
+   * One connect: the socket's fd while pending (result later under `id`), TCP_CONNECTED_NOW
+   * if connect() succeeded at once (already closed), or -errno with out[0] = a TCP_STEP.
+   * `ifname` is NUL-terminated (SO_BINDTODEVICE); fwmark 0 = no SO_MARK.
+   */
+  start(id: number, sockaddr: Uint8Array, bindSockaddr: Uint8Array | null, ifname: Uint8Array | null,
+    fwmark: number, out: Int32Array): number;
+  /** Closes a pending socket (time-out, abort): 0 or -errno. Only for fds not yet reported. */
+  cancel(fd: number): number;
+  /** Connects in flight. */
+  pending(): number;
+  /** Stops the poll and closes the epoll set; pending sockets must be cancelled by the caller. */
+  close(): void;
+}
+
+/** TcpProber.start: connect() completed synchronously. */
+export const TCP_CONNECTED_NOW = 0x7fffffff;
+/** TcpProber.start's out[0] when it fails: which call failed. */
+export const TCP_STEP = { socket: 0, so_mark: 1, so_bindtodevice: 2, bind: 3, connect: 4, epoll: 5 } as const;
+/** Minimum length of the ids/errnos arrays given to tcpProber (the C side's batch size). */
+export const TCP_PROBER_BATCH = 256;
+
 export interface NativeBinding {
   /** fd ≥ 0 or -errno; the C side always adds SOCK_NONBLOCK|SOCK_CLOEXEC. */
   socket(domain: number, type: number, protocol: number): number;
@@ -48,6 +82,17 @@ export interface NativeBinding {
    * inherit it): 0 or -errno. keepalived's vrrp_rt_priority uses SCHED_RR.
    */
   setScheduler(policy: number, priority: number): number;
+  /**
+   * A TCP connect prober (see TcpProber); `reset` closes established connections with a
+   * RST (SO_LINGER 0). Absent in an addon built before kats_tcp_probe.c existed.
+   */
+  tcpProber?: (onDone: (count: number) => void, ids: Int32Array, errnos: Int32Array, reset: boolean) => TcpProber;
+  /**
+   * native/kats_signal.c: a uv_signal_t watcher on Node's loop for any signal number (Node's
+   * process.on() knows only named ones). Unref'd: it never keeps the process alive.
+   * Absent in an addon built before kats_signal.c existed.
+   */
+  onSignal?: (signum: number, handler: (signum: number) => void) => SignalWatcher;
 }
 
 const ADDON_RELATIVE_PATH = 'native/build/kats_net.node';
@@ -90,6 +135,8 @@ export function loadNative(): NativeBinding {
     ifNameToIndex: raw.ifNameToIndex,
     ifIndexToName: raw.ifIndexToName,
     setScheduler: raw.setScheduler,
+    ...(typeof raw.tcpProber === 'function' ? { tcpProber: raw.tcpProber } : {}),
+    ...(typeof raw.onSignal === 'function' ? { onSignal: raw.onSignal } : {}),
     poll(fd, onReadable) {
       // The native close() reads its state from `this`; bind it so a detached
       // `const { close } = poller` still works.
@@ -111,4 +158,16 @@ const NAMES = new Map<number, string>(Object.entries(ERRNO).map(([name, value]) 
 export function errnoName(negErrno: number): string {
   const value = Math.abs(negErrno);
   return NAMES.get(value) ?? `errno ${value}`;
+}
+
+/**
+ * Run `handler` each time signal `signum` arrives, including the realtime signals Node's
+ * process.on() cannot name (keepalived's JSON = SIGRTMIN+2, STATS_CLEAR = SIGRTMAX-1).
+ * @throws Error when the addon lacks kats_signal.c (rebuild with `node native/build.mjs`).
+ */
+export function watchSignal(signum: number, handler: (signum: number) => void, native: NativeBinding = loadNative()): SignalWatcher {
+  if (native.onSignal === undefined) throw new Error('native addon too old for signal watchers: rebuild it (node native/build.mjs)');
+  const w = native.onSignal(signum, handler);
+  // The native close() reads its state from `this`.
+  return { close: () => w.close() };
 }

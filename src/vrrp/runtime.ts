@@ -338,6 +338,24 @@ export class VrrpRuntime {
     return this.units.get(name)?.counters;
   }
 
+  /**
+   * keepalived's STATS_CLEAR (vrrp_print_stats(true)): zero every instance's vrrp_stats
+   * counters, i.e. those of the stats file and the JSON dump. The keepalived-ts extras
+   * (transitions by reason, last advert per source, split brains, refused takeovers) stay.
+   */
+  clearCounters(): void {
+    for (const u of this.units.values()) {
+      const c = u.counters;
+      c.advertsReceived = 0;
+      c.advertsSent = 0;
+      c.priorityZeroReceived = 0;
+      c.priorityZeroSent = 0;
+      c.becameMaster = 0;
+      c.releasedMaster = 0;
+      c.drops.clear();
+    }
+  }
+
   /** The tracked objects (kind, name) some instance depends on. */
   trackedObjects(): { kind: TrackSpec['kind']; name: string }[] {
     const seen = new Map<string, { kind: TrackSpec['kind']; name: string }>();

@@ -3,18 +3,26 @@
  * connection options (keepalived's conn_opts_t: connect_ip/connect_port, bindto/bind_port).
  *
  * keepalived-compat: `bind_if` (SO_BINDTODEVICE) and `fwmark` (SO_MARK) must be set before
- * connect(), which node:net does not allow; they are not applied to stream probes
- * (layer4.c socket_bind_connect). PING_CHECK, which uses its own socket, applies both.
+ * connect() (layer4.c socket_bind_connect), which node:net does not allow; they are NOT
+ * applied to the probes that use this module (HTTP_GET, SSL_GET, SMTP_CHECK, and TCP_CHECK
+ * only when the addon lacks its TCP prober). TCP_CHECK (tcp.ts, native/kats_tcp_probe.c)
+ * and PING_CHECK create their sockets natively and apply both.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import type { CheckerConnection } from '../../config/model/lvs.js';
 import { connectErrorReason, describeError, type Attempt } from './_attempt.js';
 
 export interface StreamOptions {
   /** Wrap in TLS, without certificate verification (as keepalived's SSL_GET). */
-  readonly tls?: { readonly servername: string | undefined } | undefined;
+  readonly tls?:
+    | {
+        readonly servername: string | undefined;
+        /** SSL_GET client certificate context (http.ts sslContext). */
+        readonly secureContext?: SecureContext | undefined;
+      }
+    | undefined;
 }
 
 /**
@@ -51,6 +59,7 @@ export function openStream(
       const tlsSocket: TLSSocket = tlsConnect({
         ...base,
         rejectUnauthorized: false,
+        ...(options.tls.secureContext === undefined ? {} : { secureContext: options.tls.secureContext }),
         // Node rejects an IP literal as SNI; keepalived would send it, servers ignore it.
         ...(servername !== undefined && isIP(servername) === 0 ? { servername } : {}),
       });

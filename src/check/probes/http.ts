@@ -21,6 +21,15 @@
  * - SSL_GET: no certificate verification; SNI (enable_sni) is the url's virtualhost, else
  *   the checker's. keepalived-compat: keepalived's SNI falls back to the virtual server's
  *   virtualhost, not the real server's; our model only has the merged value.
+ * - SSL_GET with the root `SSL { password ca certificate key }` block (check_ssl.c
+ *   build_ssl_ctx): the certificate chain and the key (decrypted with `password`) are the
+ *   client certificate offered to servers that ask for one; `ca` is loaded (a file that
+ *   cannot be read is an error) but, as keepalived never enables peer verification
+ *   (SSL_VERIFY_NONE), the server's certificate is still not verified. One TLS context is
+ *   built per configuration and reused; keepalived's checker exits when it cannot load a
+ *   file, here every SSL_GET probe fails with the same message instead.
+ * - `regex` (http_regex.ts): searched in the body as it streams, with bounded memory; the
+ *   status code, then the digest, then the regex must all pass (http_handle_response).
  *
  * Deliberate differences, for robustness against hostile servers:
  * - keepalived's connect_timeout restarts on every read; here it bounds the whole attempt
@@ -32,14 +41,24 @@
  *   after EOF (same verdict, sooner).
  */
 import { createHash, type Hash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type {
   CheckerConnection,
   HttpChecker,
   HttpProtocolVersion,
   HttpStatusRange,
   HttpUrl,
+  HttpUrlRegex,
+  SslConfig,
 } from '../../config/model/lvs.js';
+import {
+  BodyRegexMatcher,
+  compileBodyRegex,
+  regexPasses,
+  type CompiledRegex,
+} from '../http_regex.js';
 import { runAttempt, usToMs, type Attempt } from './_attempt.js';
 import { openStream } from './_connect.js';
 import type { ProbeOptions, ProbeResult } from './probe_result.js';
@@ -55,6 +74,65 @@ const STATUS_MAX = 599;
 export interface HttpProbeOptions extends ProbeOptions {
   /** @default DEFAULT_MAX_BODY_BYTES */
   readonly maxBodyBytes?: number | undefined;
+  /** The root `SSL {}` block: client certificate for SSL_GET. */
+  readonly ssl?: SslConfig | undefined;
+  /** Where one-off notes go (a regex option that is not exact, a regex that cannot run). */
+  readonly log?: ((line: string) => void) | undefined;
+  /** Regex search window (http_regex.ts DEFAULT_REGEX_WINDOW_BYTES). */
+  readonly regexWindowBytes?: number | undefined;
+}
+
+/** Largest piece of body handed to the regex matcher at once (bounds its buffer). */
+const REGEX_FEED_BYTES = 64 * 1024;
+
+const compiledRegexes = new WeakMap<HttpUrlRegex, CompiledRegex>();
+
+/**
+ * The url's compiled regex, translated once per configuration; the notes (options that do
+ * not map exactly, a pattern JavaScript cannot run) are logged the first time.
+ */
+export function urlRegex(regex: HttpUrlRegex, log?: (line: string) => void): CompiledRegex {
+  let c = compiledRegexes.get(regex);
+  if (c === undefined) {
+    c = compileBodyRegex({ pattern: regex.pattern, options: regex.options });
+    compiledRegexes.set(regex, c);
+    for (const n of c.notes) log?.(`HTTP_GET regex '${regex.pattern}': ${n}`);
+    if (!c.ok) log?.(`${c.error}: the url's regex check fails every time`);
+  }
+  return c;
+}
+
+type TlsContext = { readonly ok: true; readonly context: SecureContext } | { readonly ok: false; readonly error: string };
+const tlsContexts = new WeakMap<SslConfig, TlsContext>();
+
+/** check_ssl.c build_ssl_ctx: certificate chain, key (with password), CA file. */
+export function sslContext(ssl: SslConfig): TlsContext {
+  let c = tlsContexts.get(ssl);
+  if (c !== undefined) return c;
+  const read = (file: string | undefined, what: string): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch {
+      throw new Error(`SSL error : Cant load ${what} file...`);
+    }
+  };
+  try {
+    const cert = read(ssl.certificateFile, 'certificate');
+    const key = read(ssl.keyFile, 'key');
+    const ca = read(ssl.caFile, 'CA');
+    const context = createSecureContext({
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+      ...(ssl.password === undefined ? {} : { passphrase: ssl.password }),
+      ...(ca === undefined ? {} : { ca }),
+    });
+    c = { ok: true, context };
+  } catch (e) {
+    c = { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+  tlsContexts.set(ssl, c);
+  return c;
 }
 
 /**
@@ -130,6 +208,10 @@ export interface FetchSpec {
   readonly request: string;
   readonly computeDigest: boolean;
   readonly maxBodyBytes: number;
+  /** SSL_GET: the context built from the `SSL {}` block. */
+  readonly secureContext?: SecureContext | undefined;
+  /** Each received body chunk, in order (the regex search). */
+  readonly onBody?: ((chunk: Buffer) => void) | undefined;
   /** Called once the header is parsed; returning false stops reading (attempt settled). */
   readonly onHeader?: (status: number, headers: string) => boolean;
 }
@@ -139,7 +221,7 @@ export interface FetchSpec {
  * attempt itself with a failure (connect, TLS, reset, no_data, body_too_large).
  */
 export function fetchHttp(attempt: Attempt, spec: FetchSpec, onDone: (r: HttpResponse) => void): void {
-  const tls = spec.tls ? { servername: spec.sniName } : undefined;
+  const tls = spec.tls ? { servername: spec.sniName, secureContext: spec.secureContext } : undefined;
   openStream(spec.connection, attempt, { tls }, (socket) => {
     readResponse(socket, attempt, spec, onDone);
     socket.write(spec.request);
@@ -168,6 +250,7 @@ function readResponse(
       if (take > 0) hash.update(take === chunk.length ? chunk : chunk.subarray(0, take));
       hashed += take;
     }
+    spec.onBody?.(chunk);
     if (bytes > spec.maxBodyBytes) {
       attempt.finish(false, 'body_too_large', `body exceeds ${spec.maxBodyBytes} bytes`);
     }
@@ -237,7 +320,7 @@ function probeHttpUrls(
   const timeoutMs = usToMs(config.connection.connectTimeoutUs);
   return runAttempt({ timeoutMs, signal: options.signal }, async (attempt) => {
     for (const url of urls) {
-      const r = await checkUrl(config, url, attempt, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      const r = await checkUrl(config, url, attempt, options);
       if (r === undefined) return;
     }
     const paths = urls.map((u) => u.path).join(' ');
@@ -250,18 +333,47 @@ function checkUrl(
   config: HttpChecker,
   url: HttpUrl,
   attempt: Attempt,
-  maxBodyBytes: number,
+  options: HttpProbeOptions,
 ): Promise<HttpResponse | undefined> {
   return new Promise((resolve) => {
     attempt.onCleanup(() => resolve(undefined));
     const vhost = url.virtualhost ?? config.virtualhost;
+    let secureContext: SecureContext | undefined;
+    if (config.type === 'SSL_GET' && options.ssl !== undefined) {
+      const c = sslContext(options.ssl);
+      if (!c.ok) {
+        attempt.finish(false, 'tls_error', c.error);
+        return;
+      }
+      secureContext = c.context;
+    }
+    const regex = url.regex;
+    const compiled = regex === undefined ? undefined : urlRegex(regex, options.log);
+    const matcher =
+      regex === undefined || compiled === undefined || !compiled.ok
+        ? undefined
+        : new BodyRegexMatcher(compiled.regexp, {
+          minOffset: regex.minOffset,
+          maxOffsetExclusive: regex.maxOffsetExclusive,
+          firstLine: regex.options.includes('firstline'),
+          windowBytes: options.regexWindowBytes,
+        });
     const spec: FetchSpec = {
       connection: config.connection,
       tls: config.type === 'SSL_GET',
       sniName: config.enableSni ? vhost : undefined,
+      secureContext,
       request: buildHttpRequest(url.path, config.httpProtocol, requestHost(vhost, config.connection)),
       computeDigest: url.digest !== undefined,
-      maxBodyBytes,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      onBody:
+        matcher === undefined
+          ? undefined
+          : (chunk) => {
+            for (let at = 0; at < chunk.length; at += REGEX_FEED_BYTES) {
+              matcher.push(chunk.toString('latin1', at, Math.min(chunk.length, at + REGEX_FEED_BYTES)));
+            }
+          },
       onHeader: (status) => {
         if (isStatusAccepted(status, url.statusCodes)) return true;
         attempt.finish(false, 'bad_status', `HTTP status code ${status} for ${url.path}`);
@@ -273,6 +385,19 @@ function checkUrl(
         attempt.finish(false, 'digest_mismatch',
           `MD5 digest ${response.digest ?? ''} != ${url.digest} for ${url.path}`);
         return;
+      }
+      if (regex !== undefined) {
+        if (compiled !== undefined && !compiled.ok) {
+          attempt.finish(false, 'regex_mismatch', `Regex match failed for ${url.path}: ${compiled.error}`);
+          return;
+        }
+        const matched = matcher?.finish() ?? false;
+        if (!regexPasses(matched, regex.noMatch)) {
+          attempt.finish(false, 'regex_mismatch',
+            `Regex match failed for ${url.path}: '${regex.pattern}' ${matched ? 'matched' : 'did not match'}` +
+              (regex.noMatch ? ' (regex_no_match)' : ''));
+          return;
+        }
       }
       resolve(response);
     });

@@ -31,6 +31,8 @@ export const PROBE_REASONS = [
   'bad_status',
   /** MD5 of the HTTP body differs from the configured digest. */
   'digest_mismatch',
+  /** HTTP `regex` did not match (or matched with regex_no_match), or cannot run. */
+  'regex_mismatch',
   /** The HTTP body exceeded the probe's byte cap (see http.ts DEFAULT_MAX_BODY_BYTES). */
   'body_too_large',
   /** SMTP: the greeting was not `220 `. */

@@ -2,18 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import fc from 'fast-check';
-import type { HttpChecker, HttpUrl } from '../../../src/config/model/lvs.js';
+import type { HttpChecker, HttpUrl, SslConfig } from '../../../src/config/model/lvs.js';
 import {
   buildHttpRequest,
   parseContentLength,
   parseStatusCode,
   probeHttp,
+  probeHttpUrl,
 } from '../../../src/check/probes/http.js';
 import { genhash, genhashMain, parseGenhashArgs } from '../../../src/check/probes/genhash.js';
 import { closeServer, conn, deadPort, tcpServer } from './_helpers.js';
@@ -168,4 +169,138 @@ test('genhash() prints the body MD5; parseGenhashArgs() follows keepalived\'s ge
   assert.equal(await genhashMain(['-h'], { stdout: () => undefined, stderr: (s) => usage.push(s) }), 1);
   assert.match(usage.join(''), /Usage:/);
   await closeServer(h);
+});
+
+const rx = (pattern: string, extra: Partial<NonNullable<HttpUrl['regex']>> = {}): HttpUrl['regex'] => ({
+  pattern, options: [], noMatch: false, minOffset: 0, maxOffsetExclusive: 0, ...extra,
+});
+
+test('probeHttp() regex: status, digest and regex must all pass; regex_no_match inverts; offsets bound the start', async () => {
+  const body = 'status: all systems OK\n';
+  const h = await httpServer({ '/': { body } });
+  const probe = (u: HttpUrl) => probeHttp(checker(h.port, [u]));
+  assert.equal((await probe(url('/', { regex: rx('systems OK$') }))).ok, true);
+  const miss = await probe(url('/', { regex: rx('DEGRADED') }));
+  assert.equal(miss.reason, 'regex_mismatch');
+  assert.equal((await probe(url('/', { regex: rx('DEGRADED', { noMatch: true }) }))).ok, true);
+  assert.equal((await probe(url('/', { regex: rx('OK', { noMatch: true }) }))).reason, 'regex_mismatch');
+  // "OK" starts at offset 20: regex_min_offset 21 misses it, regex_max_offset 20 keeps it.
+  assert.equal((await probe(url('/', { regex: rx('OK', { minOffset: 21 }) }))).ok, false);
+  assert.equal((await probe(url('/', { regex: rx('OK', { maxOffsetExclusive: 21 }) }))).ok, true);
+  assert.equal((await probe(url('/', { regex: rx('OK', { maxOffsetExclusive: 20 }) }))).ok, false);
+  assert.equal((await probe(url('/', { regex: rx('ok', { options: ['caseless'] }) }))).ok, true);
+  // The digest is checked before the regex; a status error before both.
+  assert.equal((await probe(url('/', { digest: md5('other'), regex: rx('OK') }))).reason, 'digest_mismatch');
+  assert.equal((await probe(url('/', { digest: md5(body), regex: rx('OK') }))).ok, true);
+  assert.equal((await probe(url('/', { statusCodes: [{ min: 500, max: 500 }], regex: rx('OK') }))).reason, 'bad_status');
+  // A regex JavaScript cannot run fails the url, and says so once.
+  const lines: string[] = [];
+  const u = url('/', { regex: rx('(?>OK)') });
+  const bad = await probeHttp(checker(h.port, [u]), { log: (l) => lines.push(l) });
+  await probeHttp(checker(h.port, [u]), { log: (l) => lines.push(l) });
+  assert.equal(bad.reason, 'regex_mismatch');
+  assert.equal(lines.length, 1);
+  assert.match(lines[0] ?? '', /atomic groups/);
+  await closeServer(h);
+});
+
+test('probeHttp() regex streams a 256 MiB body in bounded memory and finds a match at its end', async () => {
+  const total = 256 * 1024 * 1024;
+  const block = Buffer.alloc(1024 * 1024, 'x');
+  const h = await tcpServer((s) => {
+    s.once('data', () => {
+      s.write(`HTTP/1.0 200 OK\r\nContent-Length: ${total + 6}\r\n\r\n`);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < total) {
+          sent += block.length;
+          if (!s.write(block)) {
+            s.once('drain', pump);
+            return;
+          }
+        }
+        s.end('NEEDLE');
+      };
+      pump();
+    });
+  });
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+  const started = performance.now();
+  const r = await probeHttp(checker(h.port, [url('/', { regex: rx('NEEDLE$') })], {}, 60_000),
+    { maxBodyBytes: 2 * total });
+  const ms = performance.now() - started;
+  clearInterval(timer);
+  assert.equal(r.ok, true, r.detail);
+  const growthMiB = (peak - before) / 2 ** 20;
+  console.log(`# 256 MiB body with regex: ${ms.toFixed(0)} ms, RSS growth ${growthMiB.toFixed(1)} MiB`);
+  assert.ok(growthMiB < 64, `RSS grew ${growthMiB} MiB`);
+  await closeServer(h);
+});
+
+test('probeHttpUrl() checks only the url it is given (the checker state machine steps the urls)', async () => {
+  const h = await httpServer({ '/a': { body: 'a' }, '/b': { body: 'b' } });
+  const c = checker(h.port, [url('/a'), url('/b')]);
+  const r = await probeHttpUrl(c, c.urls[1] as HttpUrl);
+  assert.equal(r.ok, true, r.detail);
+  assert.equal(h.requests.length, 1);
+  assert.match(h.requests[0] ?? '', /^GET \/b /);
+  await closeServer(h);
+});
+
+/** A throw-away CA, a server certificate and a client certificate with an encrypted key. */
+function pki(dir: string): { ca: string; serverKey: Buffer; serverCert: Buffer; clientCert: string; clientKey: string } {
+  const run = (...args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=kats test CA');
+  for (const who of ['server', 'client']) {
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who}`);
+    run('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '1');
+  }
+  run('pkey', '-in', 'client.key', '-aes256', '-passout', 'pass:s3cret', '-out', 'client.enc.key');
+  return {
+    ca: join(dir, 'ca.pem'),
+    serverKey: readFileSync(join(dir, 'server.key')),
+    serverCert: readFileSync(join(dir, 'server.pem')),
+    clientCert: join(dir, 'client.pem'),
+    clientKey: join(dir, 'client.enc.key'),
+  };
+}
+
+test('SSL_GET presents the SSL{} client certificate (key password) to a server that requires one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kats-pki-'));
+  try {
+    const p = pki(dir);
+    const peers: string[] = [];
+    const server = createTlsServer(
+      { key: p.serverKey, cert: p.serverCert, ca: readFileSync(p.ca), requestCert: true, rejectUnauthorized: true },
+      (s) => {
+        peers.push(s.getPeerCertificate().subject.CN as string);
+        s.on('error', () => undefined);
+        serve(s, { '/': { body: 'mtls' } }, []);
+      },
+    );
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const c = checker(port, [url('/', { regex: rx('mtls') })], { type: 'SSL_GET' });
+    const ssl: SslConfig = { at: at as unknown as SslConfig['at'], password: 's3cret', caFile: p.ca, certificateFile: p.clientCert, keyFile: p.clientKey };
+    // Without a client certificate the server refuses the handshake.
+    assert.equal((await probeHttp(c)).ok, false);
+    const r = await probeHttp(c, { ssl });
+    assert.equal(r.ok, true, r.detail);
+    assert.deepEqual(peers, ['client']);
+    // keepalived never verifies the server: a CA that did not sign it changes nothing.
+    writeFileSync(join(dir, 'other-ca.pem'), readFileSync(p.clientCert));
+    const r2 = await probeHttp(c, { ssl: { ...ssl, caFile: join(dir, 'other-ca.pem') } });
+    assert.equal(r2.ok, true, r2.detail);
+    // A wrong password or a missing file fails every probe with keepalived's message.
+    const bad = await probeHttp(c, { ssl: { ...ssl, password: 'nope' } });
+    assert.equal(bad.reason, 'tls_error');
+    const missing = await probeHttp(c, { ssl: { ...ssl, certificateFile: join(dir, 'absent.pem') } });
+    assert.equal(missing.detail, 'SSL error : Cant load certificate file...');
+    await new Promise<void>((res) => server.close(() => res()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -36,7 +36,12 @@ function params(over: Partial<CheckerParams> = {}): CheckerParams {
 function run(s: CheckerState, ok: boolean, detail?: string): { s: CheckerState; actions: CheckerAction[]; at: number } {
   const at = s.deadlineUs ?? 0;
   const t1 = checkerStep(s, { kind: 'timer' }, at);
-  assert.deepEqual(t1.actions, [{ kind: 'run_probe', timeoutUs: s.params.probeTimeoutUs }]);
+  const http = s.params.type === 'HTTP_GET' || s.params.type === 'SSL_GET';
+  assert.deepEqual(t1.actions, [
+    http
+      ? { kind: 'run_probe', timeoutUs: s.params.probeTimeoutUs, urlIndex: s.urlIndex }
+      : { kind: 'run_probe', timeoutUs: s.params.probeTimeoutUs },
+  ]);
   const ev = detail === undefined ? { kind: 'probe_result' as const, ok } : { kind: 'probe_result' as const, ok, detail };
   const t2 = checkerStep(t1.state, ev, at + 10);
   return { s: t2.state, actions: [...t2.actions], at };
@@ -139,6 +144,7 @@ test('checkerStep() other types use their own lines (ICMP, UDP, HTTP)', () => {
   let h = http.s;
   h = run(h, false).s;
   const hd = run(h, false);
+  assert.equal(hd.s.failedUrl, true);
   assert.deepEqual(logs(hd.actions), ['HTTP_CHECK on service [10.0.0.2]:tcp:80 failed after 1 retries.']);
   // HTTP waits max(delay_before_retry, delay_loop) after a failed cycle.
   assert.equal(hd.s.deadlineUs, hd.at + 10 + 6 * S);
@@ -236,5 +242,160 @@ test('property: results never move time backwards and a down checker comes up on
         s = r.s;
       }
     }),
+  );
+});
+
+/** HTTP_GET with `n` urls; url i passes by its status code. */
+function httpParams(n: number, over: Partial<CheckerParams> = {}): CheckerParams {
+  const httpUrls = Array.from({ length: n }, (_v, i) => ({ path: `/u${i}`, passText: 'HTTP status code' as const }));
+  return params({ type: 'HTTP_GET', retry: 1, delayBeforeRetryUs: 3 * S, delayLoopUs: 6 * S, httpUrls, ...over });
+}
+
+/** The gap the state machine leaves before its next probe. */
+function gap(r: { s: CheckerState; at: number }): number {
+  return (r.s.deadlineUs ?? NaN) - (r.at + 10);
+}
+
+test('checkerStep() HTTP: one url per probe, delay_loop apart; the cycle ends with "succeed on service"', () => {
+  let r = run(started(httpParams(3)), true);
+  assert.equal(r.s.urlIndex, 1);
+  assert.equal(r.s.hasRun, false);
+  assert.equal(gap(r), 6 * S);
+  assert.deepEqual(r.actions, []);
+  r = run(r.s, true);
+  r = run(r.s, true);
+  assert.deepEqual(logs(r.actions), ['Remote Web server [10.0.0.2]:tcp:80 succeed on service.']);
+  assert.equal(r.s.urlIndex, 0);
+  assert.equal(r.s.hasRun, true);
+});
+
+test('checkerStep() HTTP: a failing url is retried in place; past retry it goes down and is marked', () => {
+  let s = run(run(started(httpParams(2)), true).s, true).s; // up, cycle done
+  let r = run(s, true); // url 0 ok → url 1
+  r = run(r.s, false, 'HTTP status code 500 for /u1');
+  assert.equal(r.s.isUp, true);
+  assert.equal(r.s.urlIndex, 1);
+  assert.equal(gap(r), 3 * S);
+  r = run(r.s, false);
+  assert.deepEqual(logs(r.actions), ['HTTP_CHECK on service [10.0.0.2]:tcp:80 failed after 1 retries.']);
+  const rep = r.actions.find((a) => a.kind === 'report');
+  assert.deepEqual(rep, {
+    kind: 'report', up: false, wasUp: true, firstRun: false, alpha: false,
+    smtpBody: '=> CHECK failed on service : HTTP request failed <=',
+  });
+  assert.equal(r.s.failedUrl, true);
+  assert.equal(r.s.urlIndex, 1);
+  assert.equal(gap(r), 6 * S); // max(delay_before_retry, delay_loop)
+  // Down: the marked url fails again without retries and without logs.
+  s = run(r.s, false).s;
+  assert.equal(s.urlIndex, 1);
+  assert.equal(s.retryIt, 2); // keepalived leaves retry_it past retry until a url passes
+});
+
+test('checkerStep() HTTP recovery without fast_recovery: failed url passes, then a whole cycle, delay_loop apart', () => {
+  let s = run(started(httpParams(1)), true).s;
+  s = run(run(s, false).s, false).s;
+  assert.equal(s.isUp, false);
+  let r = run(s, true);
+  // The failed url passing clears the mark but is not a complete cycle (check_http.c epilog).
+  assert.equal(r.s.isUp, false);
+  assert.equal(r.s.failedUrl, false);
+  assert.deepEqual(logs(r.actions), ['HTTP status code success to [10.0.0.2]:tcp:80 url(/u0)']);
+  assert.equal(gap(r), 6 * S);
+  r = run(r.s, true);
+  assert.equal(r.s.isUp, true);
+  assert.deepEqual(logs(r.actions), [
+    'HTTP status code success to [10.0.0.2]:tcp:80 url(/u0)',
+    'Remote Web server [10.0.0.2]:tcp:80 succeed on service.',
+  ]);
+  const rep = r.actions.find((a) => a.kind === 'report');
+  assert.deepEqual(rep, { kind: 'report', up: true, wasUp: false, firstRun: false, alpha: false, smtpBody: '=> CHECK succeed on service <=' });
+});
+
+test('checkerStep() HTTP fast_recovery: no delay at start-up and after the failed url recovers', () => {
+  const p = httpParams(3, { fastRecovery: true });
+  // Start-up: urls 0 and 1 pass with no delay before the next; after the cycle, delay_loop.
+  let r = run(started(p), true);
+  assert.equal(gap(r), 0);
+  r = run(r.s, true);
+  assert.equal(gap(r), 0);
+  r = run(r.s, true);
+  assert.equal(r.s.isUp, true);
+  assert.equal(gap(r), 6 * S);
+  // Up: a failure waits delay_before_retry, going down waits max(dbr, delay_loop).
+  r = run(r.s, false);
+  assert.equal(gap(r), 3 * S);
+  r = run(r.s, false);
+  assert.equal(r.s.isUp, false);
+  assert.equal(gap(r), 6 * S);
+  // Still failing: the marked url waits too.
+  r = run(r.s, false);
+  assert.equal(gap(r), 6 * S);
+  // Recovery: every url at once, up after the cycle.
+  r = run(r.s, true);
+  assert.equal(gap(r), 0);
+  r = run(r.s, true);
+  assert.equal(gap(r), 0);
+  r = run(r.s, true);
+  assert.equal(gap(r), 0);
+  r = run(r.s, true);
+  assert.equal(r.s.isUp, true);
+  assert.equal(gap(r), 6 * S);
+});
+
+test('checkerStep() HTTP fast_recovery: a url failing in the recovery cycle is re-checked at once (keepalived-compat)', () => {
+  const p = httpParams(2, { fastRecovery: true });
+  let s = run(run(started(p), true).s, true).s;
+  s = run(run(s, false).s, false).s; // url 0 down, marked
+  s = run(s, true).s; // url 0 recovered → cycle from url 0
+  let r = run(s, false); // url 0 fails in the cycle: not marked, no retry count
+  assert.equal(r.s.failedUrl, false);
+  assert.equal(gap(r), 0);
+  const noFast = httpParams(2);
+  s = run(run(started(noFast), true).s, true).s;
+  s = run(run(s, false).s, false).s;
+  s = run(s, true).s;
+  r = run(s, false);
+  assert.equal(gap(r), 3 * S); // delay_before_retry
+});
+
+test('checkerStep() HTTP: non-alpha first failure goes down at once; alpha first failure reports nothing', () => {
+  let r = run(started(httpParams(1, { retry: 2 })), false);
+  assert.deepEqual(logs(r.actions), ['HTTP_CHECK on service [10.0.0.2]:tcp:80 failed after 2 retries.']);
+  assert.equal(r.s.isUp, false);
+  r = run(started(httpParams(1, { alpha: true })), false);
+  assert.deepEqual(r.actions, []);
+  assert.equal(r.s.failedUrl, true);
+  // Alpha comes up after the marked url passes and then a full cycle.
+  r = run(r.s, true);
+  assert.equal(r.s.isUp, false);
+  r = run(r.s, true);
+  assert.equal(r.s.isUp, true);
+});
+
+test('property: HTTP with fast_recovery never waits between probes while down with no url marked', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.boolean(),
+      fc.array(fc.boolean(), { maxLength: 60 }),
+      (n, retry, fast, results) => {
+        let s = started(httpParams(n, { retry, fastRecovery: fast }));
+        for (const ok of results) {
+          const r = run(s, ok);
+          assert.ok(r.s.urlIndex >= 0 && r.s.urlIndex < n);
+          const g = gap(r);
+          if (fast && (!r.s.hasRun || (!r.s.isUp && !r.s.failedUrl))) assert.equal(g, 0);
+          else assert.ok(g === 6 * S || g === 3 * S, `gap ${g}`);
+          // Coming up needs the last url to pass with no url marked failed (a url that
+          // fails during the recovery cycle is re-checked, not the cycle restarted).
+          if (!s.isUp && r.s.isUp) assert.ok(ok && s.urlIndex === n - 1 && !s.failedUrl);
+          // The marked url passing only clears the mark.
+          if (s.failedUrl && !s.isUp && ok) assert.ok(!r.s.isUp && !r.s.failedUrl && r.s.urlIndex === 0);
+          s = r.s;
+        }
+      },
+    ),
   );
 });
