@@ -16,7 +16,7 @@ import { loadConfig } from './daemon/load_config.js';
 import { VERSION, VERSION_BANNER } from './daemon/version.js';
 import { StatusCollector } from './daemon/status/ipc.js';
 import { parseStatusListenFlag, startStatusServer, type StatusServer } from './daemon/status/http_server.js';
-import { CHILD_ROLE_ENV, RESUME_MASTERS_ENV, runSupervisor, type ChildRole } from './daemon/process_supervisor.js';
+import { CHILD_ROLE_ENV, RESUME_MASTERS_ENV, holdDumpSignalsDuringStartup, runSupervisor, type ChildRole } from './daemon/process_supervisor.js';
 import { DEFAULT_PID_FILES, claimPidFile, releasePidFile } from './daemon/pidfile.js';
 import { CONFIG_TEST_EXIT, configTestExitCode, formatDiagnostic } from './config/diagnostics.js';
 import { configTestExitStatus } from './config/config_test.js';
@@ -160,6 +160,7 @@ async function runDaemon(cl: CommandLine): Promise<number> {
   if (!hasOption(cl, 'dontFork') && role === undefined && process.env[DAEMONIZED_ENV] === undefined) {
     return daemonize(cl);
   }
+  holdDumpSignalsDuringStartup((m) => process.stderr.write(`${m}\n`));
   const result = load(cl);
   const facilityText = optionValue(cl, 'logFacility');
   const facility = facilityText === undefined ? undefined : parseLogFacility(facilityText);

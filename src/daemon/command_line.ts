@@ -166,13 +166,17 @@ export function hasOption(cl: CommandLine, key: string): boolean {
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
 /** keepalived --signum names → Linux signal numbers (glibc: SIGRTMIN 34, SIGRTMAX 64). */
+/** SIGRTMIN+2 and SIGRTMAX-1 with glibc's SIGRTMIN 34 and SIGRTMAX 64. */
+export const SIGNAL_JSON = 36;
+export const SIGNAL_STATS_CLEAR = 63;
+
 export const SIGNUMS: Readonly<Record<string, number>> = {
   STOP: 15,
   RELOAD: 1,
   DATA: 10,
   STATS: 12,
-  STATS_CLEAR: 63,
-  JSON: 36,
+  STATS_CLEAR: SIGNAL_STATS_CLEAR,
+  JSON: SIGNAL_JSON,
 };
 
 export const USAGE = `Usage: keepalived-ts [OPTION...]

@@ -13,6 +13,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { GlobalDefs } from '../config/model/global.js';
 import { watchSignal, type SignalWatcher } from '../net/native.js';
+import { SIGNAL_JSON, SIGNAL_STATS_CLEAR } from './command_line.js';
 
 export type ChildRole = 'vrrp' | 'checker';
 
@@ -25,8 +26,34 @@ export const RESUME_MASTERS_ENV = 'KEEPALIVED_TS_RESUME_MASTERS';
  * the parent dumps its own data; STATS (USR2), JSON (SIGRTMIN+2) and STATS_CLEAR
  * (SIGRTMAX-1) only to the VRRP child (main.c propagate_signal).
  */
-export const SIGNAL_JSON = 36;
-export const SIGNAL_STATS_CLEAR = 63;
+export { SIGNAL_JSON, SIGNAL_STATS_CLEAR };
+
+/**
+ * Until a process has its real handlers, a dump signal must do no harm: Node's default for
+ * USR1 opens the inspector on 127.0.0.1:9229, and a realtime signal's default action ends
+ * the process. Installed first thing in every process of the daemon; the later handlers
+ * run alongside these no-ops.
+ */
+export function holdDumpSignalsDuringStartup(log: (line: string) => void): void {
+  process.on('SIGUSR1', () => undefined);
+  for (const signum of [SIGNAL_JSON, SIGNAL_STATS_CLEAR]) watchSignalNumber(signum, () => undefined, log);
+  if (process.env[CHILD_ROLE_ENV] !== undefined) {
+    // A HUP before the child's own handler: it is reading the new file anyway.
+    process.on('SIGHUP', () => undefined);
+    process.send?.(CHILD_READY_MESSAGE);
+  }
+}
+
+/**
+ * A child's first IPC message: from now on signals do it no harm, so the parent passes them
+ * on. Before it, a forwarded HUP, USR1 or realtime signal would kill the new process (their
+ * default action) while Node is still starting.
+ */
+const CHILD_READY_MESSAGE = { kind: 'keepalived-ts/child-ready' } as const;
+
+function isChildReady(m: unknown): boolean {
+  return typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === CHILD_READY_MESSAGE.kind;
+}
 
 /** keepalived's tmp_dir (utils.c set_tmp_dir): $TMPDIR when it is an absolute path, else /tmp. */
 export function dumpDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -119,6 +146,8 @@ interface Running {
   child: ChildProcess;
   startedAt: number;
   delayMs: number;
+  /** The child has its signal handlers (CHILD_READY_MESSAGE). */
+  ready: boolean;
 }
 
 /** Runs until SIGTERM/SIGINT (or, with -R, until a child dies). Resolves with the exit status. */
@@ -133,8 +162,12 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
         env: { ...process.env, ...(o.childEnv?.(role) ?? {}), [CHILD_ROLE_ENV]: role },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
-      running.set(role, { child, startedAt: Date.now(), delayMs });
-      child.on('message', (m: unknown) => o.onChildMessage?.(role, child.pid, m));
+      const entry: Running = { child, startedAt: Date.now(), delayMs, ready: false };
+      running.set(role, entry);
+      child.on('message', (m: unknown) => {
+        if (isChildReady(m)) entry.ready = true;
+        else o.onChildMessage?.(role, child.pid, m);
+      });
       o.log(`Starting ${ROLE_TEXT[role]} child process, pid=${child.pid ?? '?'}`);
       child.once('exit', (code, signal) => {
         const r = running.get(role);
@@ -167,6 +200,12 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
       });
     };
 
+    const ready = (): Running[] => [...running.values()].filter((r) => r.ready);
+    const readyVrrp = (): Running | undefined => {
+      const r = running.get('vrrp');
+      return r?.ready === true ? r : undefined;
+    };
+
     const stopAll = (): void => {
       if (stopping) return;
       stopping = true;
@@ -189,13 +228,13 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
         o.log('Reload refused: the new configuration fails the check; the running configuration is kept');
         return;
       }
-      for (const r of running.values()) r.child.kill('SIGHUP');
+      for (const r of ready()) r.child.kill('SIGHUP');
     });
     // keepalived's propagate_signal(): STATS, JSON and STATS_CLEAR go to the VRRP child,
     // which writes the files; DATA goes to every child, and the parent dumps its own data.
-    process.on('SIGUSR2', () => running.get('vrrp')?.child.kill('SIGUSR2'));
+    process.on('SIGUSR2', () => readyVrrp()?.child.kill('SIGUSR2'));
     process.on('SIGUSR1', () => {
-      for (const r of running.values()) r.child.kill('SIGUSR1');
+      for (const r of ready()) r.child.kill('SIGUSR1');
       const g = o.parentDataGlobal?.();
       if (g === undefined || o.formatParentData === undefined) return;
       o.log(`Printing parent data for process(${process.pid}) on signal`);
@@ -205,7 +244,7 @@ export function runSupervisor(o: SupervisorOptions): Promise<number> {
     for (const signum of [SIGNAL_JSON, SIGNAL_STATS_CLEAR]) {
       // ChildProcess.kill() only takes named signals; process.kill() takes any number.
       watchSignalNumber(signum, () => {
-        const pid = running.get('vrrp')?.child.pid;
+        const pid = readyVrrp()?.child.pid;
         if (pid === undefined) return;
         try {
           process.kill(pid, signum);

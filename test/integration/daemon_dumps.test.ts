@@ -118,3 +118,35 @@ test('USR1, 36 (JSON), 63 (STATS_CLEAR) and USR2 to the parent write keepalived\
     rmSync(tmpB, { recursive: true, force: true });
   }
 });
+
+test('dump signals sent to the parent while the processes start neither kill them nor open Node\'s inspector', async (t) => {
+  if (skipUnlessLab(t, ['ss'])) return;
+  const lab = Lab.create({ tag: 'dmpe', hosts: ['a'], net: NET + 1 });
+  const tmp = mkdtempSync(join(tmpdir(), 'kats-dumps-e-'));
+  let d: Daemon | undefined;
+  try {
+    d = startDaemon(lab, 'a', 'keepalived-ts', instanceConfig({ priority: 150, vip: `10.${NET + 1}.0.100/24` }), [], { TMPDIR: tmp });
+    const daemon = d;
+    const hit = (pid: number): void => {
+      for (const s of ['SIGUSR1', 36, 63] as const) process.kill(pid, s as NodeJS.Signals);
+    };
+    // Signals go to the parent, as keepalived asks: every 20 ms from its first line until the
+    // child is well into its start-up (Node's own start included).
+    await daemon.waitFor(/Starting keepalived-ts/, 5_000);
+    const parentPid = daemon.child.pid ?? 0;
+    for (let i = 0; i < 50; i++) {
+      hit(parentPid);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await daemon.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
+    assert.ok(!daemon.has(/child process\(\d+\) died/), daemon.lines.map((l) => l.text).join('\n'));
+    assert.equal(daemon.exited, undefined);
+    const listening = lab.exec('a', ['ss', '-Hltn']);
+    assert.doesNotMatch(listening, /:9229\b/, 'no inspector port');
+  } finally {
+    await d?.stop('SIGTERM', 3_000);
+    d?.cleanup();
+    await lab.destroy();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
