@@ -53,6 +53,11 @@ function bfdInstance(words: readonly string[], ctx: Ctx): void {
     weightReverse: false, forVrrp: false, forChecker: false, isDeadForBfd: false,
   });
   ctx.state.vrrp.bfdEvents = 0;
+  ctx.notice(
+    'not_implemented',
+    `'bfd_instance' is recognised but not implemented by keepalived-ts yet - no BFD session runs; ` +
+      'track_bfd and BFD_CHECK never change state',
+  );
 }
 
 function neighborIp(words: readonly string[], ctx: Ctx): void {
