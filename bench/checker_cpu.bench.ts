@@ -5,7 +5,7 @@
  *
  *   npx tsc -p . && node dist/bench/checker_cpu.bench.js [--servers=5000] [--small=1000]
  *       [--warmup=10] [--window=60] [--small-window=30] [--profile[=20]] [--json=FILE]
- *       [--kats-bin=PATH]
+ *       [--kats-bin=PATH] [--wire[=6]]
  *
  * Lab (test/lab, tag 'ccpu', net 10.176.0.0/24): `lb` (10.176.0.1) runs keepalived-ts,
  * `hap` (10.176.0.2) runs HAProxy, `s1`…`s5` (10.176.0.3–7) each run one Node listener
@@ -32,6 +32,12 @@
  * through fork's execArgv), an S-second window, then the checker child's profile is
  * summarised (self and inclusive time per function). Its CPU figures are not comparable
  * (the profiler costs CPU) and are reported apart.
+ *
+ * --wire[=S]: after each window, S more seconds of tcpdump on the checking side's eth0 (its
+ * outgoing SYNs and RSTs): the period of each checker (SYN to its next SYN), the time from a
+ * SYN to the prober's RST (the completion seen by the process), and how bunched the SYNs are
+ * (share of empty 10-ms slots; bursts = SYNs separated by < 30 ms). Needs tcpdump. Explains
+ * a checks/s below the target: a period above `delay_loop` + the handshake.
  *
  * keepalived-ts runs from a private copy of the build taken at start (bench/lib/snapshot.ts).
  */
@@ -212,6 +218,109 @@ interface PhaseResult {
   /** Log lines about state changes during the window (should be 0). */
   readonly stateChanges: number;
   readonly profile?: ProfileSummary;
+  readonly wire?: WireTiming;
+}
+
+// ---------------------------------------------------------------- wire timing (--wire)
+
+interface Quantiles {
+  readonly n: number;
+  readonly mean: number;
+  readonly p1: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+interface WireTiming {
+  readonly seconds: number;
+  readonly syns: number;
+  /** SYN to the next SYN to the same server (a checker's period), s. */
+  readonly period: Quantiles;
+  /** SYN to the RST the prober sends after the handshake (completion seen), s. */
+  readonly synToRst: Quantiles;
+  /** Share of 10-ms slots without a SYN. */
+  readonly emptySlots: number;
+  /** Groups of SYNs separated by gaps of >= 30 ms: count and the first sizes/lengths. */
+  readonly bursts: number;
+  readonly firstBursts: readonly { readonly syns: number; readonly ms: number }[];
+}
+
+function quantiles(values: number[]): Quantiles {
+  const v = [...values].sort((a, b) => a - b);
+  const q = (p: number): number => v[Math.min(v.length - 1, Math.floor(p * v.length))] ?? NaN;
+  return { n: v.length, mean: v.reduce((a, b) => a + b, 0) / Math.max(1, v.length), p1: q(0.01), p50: q(0.5), p99: q(0.99) };
+}
+
+/** Pure: `tcpdump -n -tt` lines of one side's outgoing SYNs and RSTs → timing figures. */
+function wireTimingOf(lines: readonly string[], seconds: number): WireTiming {
+  const byServer = new Map<string, [number, string][]>();
+  const syns: number[] = [];
+  for (const line of lines) {
+    const m = /^(\d+\.\d+) IP \S+ > (\S+): Flags \[(\S+)\]/.exec(line);
+    if (m === null) continue;
+    const t = Number(m[1]);
+    const flags = m[3] ?? '';
+    const key = m[2] ?? '';
+    const list = byServer.get(key) ?? [];
+    list.push([t, flags]);
+    byServer.set(key, list);
+    if (flags === 'S') syns.push(t);
+  }
+  const period: number[] = [];
+  const synToRst: number[] = [];
+  for (const list of byServer.values()) {
+    let lastSyn: number | undefined;
+    for (const [t, flags] of list) {
+      if (flags === 'S') {
+        if (lastSyn !== undefined) period.push(t - lastSyn);
+        lastSyn = t;
+      } else if (flags.startsWith('R') && lastSyn !== undefined && synToRst.length < 1e6) {
+        synToRst.push(t - lastSyn);
+      }
+    }
+  }
+  syns.sort((a, b) => a - b);
+  const first = syns[0] ?? 0;
+  const slots = new Set(syns.map((t) => Math.floor((t - first) * 100)));
+  const slotCount = syns.length === 0 ? 1 : Math.floor(((syns[syns.length - 1] ?? first) - first) * 100) + 1;
+  const bursts: { syns: number; ms: number }[] = [];
+  let start = first;
+  let last = first;
+  let count = 0;
+  for (const t of syns) {
+    if (count > 0 && t - last >= 0.03) {
+      bursts.push({ syns: count, ms: (last - start) * 1000 });
+      start = t;
+      count = 0;
+    }
+    last = t;
+    count++;
+  }
+  if (count > 0) bursts.push({ syns: count, ms: (last - start) * 1000 });
+  return {
+    seconds,
+    syns: syns.length,
+    period: quantiles(period),
+    synToRst: quantiles(synToRst),
+    emptySlots: 1 - slots.size / slotCount,
+    bursts: bursts.length,
+    firstBursts: bursts.slice(0, 6),
+  };
+}
+
+/** tcpdump in `host`'s namespace for `seconds`: its outgoing SYNs (no ACK) and RSTs. */
+function captureWire(lab: Lab, host: string, seconds: number): WireTiming {
+  const r = spawnSync('ip', ['netns', 'exec', lab.host(host).ns, 'timeout', String(seconds), 'tcpdump', '-i', 'eth0', '-n',
+    '-tt', '-l', '-Q', 'out', 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn or tcp[tcpflags] & tcp-rst != 0'],
+  { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return wireTimingOf(r.stdout.split('\n'), seconds);
+}
+
+function wireLine(w: WireTiming): string {
+  const q = (x: Quantiles) => `mean ${x.mean.toFixed(3)} s (p1 ${x.p1.toFixed(3)}, p50 ${x.p50.toFixed(3)}, p99 ${x.p99.toFixed(3)}, n ${x.n})`;
+  return `wire ${w.seconds} s: ${w.syns} SYNs; period ${q(w.period)}; SYN→RST ${q(w.synToRst)}; ` +
+    `${(w.emptySlots * 100).toFixed(0)} % of 10-ms slots without a SYN; ${w.bursts} bursts, first ` +
+    w.firstBursts.map((b) => `${b.syns}@${b.ms.toFixed(0)}ms`).join(' ');
 }
 
 interface Running {
@@ -222,7 +331,7 @@ interface Running {
 }
 
 async function measure(
-  o: { phase: string; side: 'keepalived-ts' | 'haproxy'; servers: number; warmupS: number; windowS: number; address: string; lab: Lab; listeners: readonly Listener[] },
+  o: { phase: string; side: 'keepalived-ts' | 'haproxy'; servers: number; warmupS: number; windowS: number; address: string; lab: Lab; listeners: readonly Listener[]; host: string; wireS?: number | undefined },
   running: Running,
   startedAt: number,
   changeRe: RegExp,
@@ -279,7 +388,10 @@ async function measure(
     stateChanges,
   };
   console.log(`  ${line(r)}`);
-  return r;
+  if (o.wireS === undefined) return r;
+  const wire = captureWire(o.lab, o.host, o.wireS);
+  console.log(`    ${wireLine(wire)}`);
+  return { ...r, wire };
 }
 
 function line(r: Omit<PhaseResult, 'profile'>): string {
@@ -298,7 +410,7 @@ async function runOurs(
   lab: Lab,
   bin: string,
   listeners: readonly Listener[],
-  o: { phase: string; servers: number; warmupS: number; windowS: number; profileDir?: string },
+  o: { phase: string; servers: number; warmupS: number; windowS: number; profileDir?: string; wireS?: number | undefined },
 ): Promise<PhaseResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kats-ccpu-'));
   const conf = join(dir, 'keepalived.conf');
@@ -327,7 +439,7 @@ async function runOurs(
       pidsForRss: () => [parentPid, ...childrenOf(parentPid).filter((p) => childRole(p) !== undefined)],
     };
     const r = await measure(
-      { ...o, side: 'keepalived-ts', address: lab.host('lb').ipv4, lab, listeners },
+      { ...o, side: 'keepalived-ts', address: lab.host('lb').ipv4, lab, listeners, host: 'lb' },
       running,
       startedAt,
       /Removing service|Adding service|Disabling service|Enabling service|failed|timeout/i,
@@ -357,7 +469,7 @@ async function runOurs(
 async function runHaproxy(
   lab: Lab,
   listeners: readonly Listener[],
-  o: { phase: string; servers: number; warmupS: number; windowS: number },
+  o: { phase: string; servers: number; warmupS: number; windowS: number; wireS?: number | undefined },
 ): Promise<PhaseResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kats-ccpu-hap-'));
   const cfg = join(dir, 'haproxy.cfg');
@@ -376,7 +488,7 @@ async function runHaproxy(
       stop: () => d.stop('SIGTERM', 5_000),
       pidsForRss: () => [pid],
     };
-    return await measure({ ...o, side: 'haproxy', address: lab.host('hap').ipv4, lab, listeners }, running, startedAt, /is DOWN|is UP/);
+    return await measure({ ...o, side: 'haproxy', address: lab.host('hap').ipv4, lab, listeners, host: 'hap' }, running, startedAt, /is DOWN|is UP/);
   } finally {
     await d.stop('SIGTERM', 5_000);
     d.cleanup();
@@ -399,6 +511,9 @@ async function main(): Promise<number> {
   const profileArg = arg('profile');
   const profileS = profileArg === undefined ? undefined : profileArg === '' ? 20 : numArg('profile', 20);
   const jsonPath = arg('json');
+  const wireArg = arg('wire');
+  const wireS = wireArg === undefined ? undefined : wireArg === '' ? 6 : numArg('wire', 6);
+  if (wireS !== undefined && labProblem(['tcpdump']) !== undefined) throw new Error('--wire needs tcpdump');
   for (const n of [big, small]) {
     if (n % SERVER_HOSTS.length !== 0 || n / SERVER_HOSTS.length > 1000) throw new Error(`server counts: multiples of 5, ≤ 5000 (${n})`);
   }
@@ -427,10 +542,10 @@ async function main(): Promise<number> {
     installSynCounters(lab, SERVER_HOSTS, [lab.host('lb').ipv4, lab.host('hap').ipv4], 'ccpu');
     console.log(`listeners ready: ${SERVER_HOSTS.length} × ${Math.max(big, small) / SERVER_HOSTS.length} ports`);
     const phases: (() => Promise<PhaseResult>)[] = [
-      () => runOurs(lab, snap.bin, listeners, { phase: `ours-${big}`, servers: big, warmupS, windowS }),
-      () => runHaproxy(lab, listeners, { phase: `haproxy-${big}`, servers: big, warmupS, windowS }),
-      () => runOurs(lab, snap.bin, listeners, { phase: `ours-${small}`, servers: small, warmupS, windowS: smallWindowS }),
-      () => runHaproxy(lab, listeners, { phase: `haproxy-${small}`, servers: small, warmupS, windowS: smallWindowS }),
+      () => runOurs(lab, snap.bin, listeners, { phase: `ours-${big}`, servers: big, warmupS, windowS, wireS }),
+      () => runHaproxy(lab, listeners, { phase: `haproxy-${big}`, servers: big, warmupS, windowS, wireS }),
+      () => runOurs(lab, snap.bin, listeners, { phase: `ours-${small}`, servers: small, warmupS, windowS: smallWindowS, wireS }),
+      () => runHaproxy(lab, listeners, { phase: `haproxy-${small}`, servers: small, warmupS, windowS: smallWindowS, wireS }),
     ];
     if (profileS !== undefined) {
       phases.push(() =>

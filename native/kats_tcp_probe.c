@@ -12,7 +12,9 @@
  * binds, connects and adds it to the epoll set; when the set is readable, every finished
  * connect is collected, its SO_ERROR read and its socket closed, and the results are handed
  * to JS in one callback per batch (ids/errnos written into Int32Arrays the caller gave at
- * creation, the callback receives the count). Every function returns >= 0 or -errno; only
+ * creation, the callback receives the count). A connect started with `keep` is not closed
+ * when it succeeds: its fd is handed to Node (new net.Socket({ fd })), so HTTP_GET, SSL_GET
+ * and SMTP_CHECK get bind_if and fwmark too. Every function returns >= 0 or -errno; only
  * wrong argument types throw.
  *
  * The uv handle keeps Node's loop alive only while connects are pending (uv_ref/uv_unref),
@@ -158,7 +160,8 @@ static void tp_on_ready(uv_poll_t *h, int status, int events) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     for (int i = 0; i < n; i++) {
-      int fd = (int)(ev[i].data.u64 >> 32);
+      int fd = (int)((ev[i].data.u64 >> 32) & 0x7fffffffu);
+      int keep = (int)(ev[i].data.u64 >> 63);
       int err = 0;
       socklen_t len = sizeof err;
       if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
@@ -166,8 +169,10 @@ static void tp_on_ready(uv_poll_t *h, int status, int events) {
          error is not a success either (the connection is already gone). */
       if (err == 0 && !(ev[i].events & EPOLLOUT)) err = ENOTCONN;
       /* close() also removes fd from the epoll set (no dup of it exists). Only an
-         established connection is reset; a failed one has nothing to reset. */
-      tp_close_socket(fd, p->reset && err == 0);
+         established connection is reset; a failed one has nothing to reset. A kept one
+         leaves the set and belongs to the caller from now on. */
+      if (keep && err == 0) (void)epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
+      else tp_close_socket(fd, p->reset && err == 0);
       p->ids[i] = (int32_t)(uint32_t)(ev[i].data.u64 & 0xffffffffu);
       p->errs[i] = err;
     }
@@ -206,25 +211,31 @@ static void tp_finalize(napi_env env, void *data, void *hint) {
 }
 
 /*
- * start(id, sockaddr, bindSockaddr | null, ifname | null, fwmark, out): one connect.
+ * start(id, sockaddr, bindSockaddr | null, ifname | null, fwmark, out, keep): one connect.
  * Returns the socket's fd (>= 0) while the connect is pending (its result comes through the
- * callback under `id`; cancel(fd) abandons it), TP_CONNECTED_NOW when connect() succeeded
- * at once (the socket is already closed), or -errno with out[0] = the step that failed.
- * ifname is the NUL-terminated device name, as SO_BINDTODEVICE takes it.
+ * callback under `id`; cancel(fd) abandons it), or -errno with out[0] = the step that
+ * failed. ifname is the NUL-terminated device name, as SO_BINDTODEVICE takes it. With
+ * `keep`, a successful connect's fd stays open for the caller. A connect() that succeeds at
+ * once goes through the epoll set like the others (the socket is writable already), so
+ * there is one completion path.
  */
-#define TP_CONNECTED_NOW 0x7fffffff
 static napi_value tp_start(napi_env env, napi_callback_info info) {
-  napi_value a[6];
+  napi_value a[7];
   prober *p;
   int32_t id, mark;
+  bool keep = false;
   void *sa, *bsa, *ifn, *outp;
   size_t salen, bsalen, ifnlen, outlen;
   napi_typedarray_type t;
   napi_value ab;
   size_t off;
-  if (tp_this(env, info, 6, a, &p) || tp_i32(env, a[0], &id) || tp_bytes(env, a[1], 0, &sa, &salen) ||
+  if (tp_this(env, info, 7, a, &p) || tp_i32(env, a[0], &id) || tp_bytes(env, a[1], 0, &sa, &salen) ||
       tp_bytes(env, a[2], 1, &bsa, &bsalen) || tp_bytes(env, a[3], 1, &ifn, &ifnlen) || tp_i32(env, a[4], &mark))
     return NULL;
+  if (napi_get_value_bool(env, a[6], &keep) != napi_ok) {
+    napi_throw_type_error(env, NULL, "keep must be a boolean");
+    return NULL;
+  }
   if (napi_get_typedarray_info(env, a[5], &t, &outlen, &outp, &ab, &off) != napi_ok || t != napi_int32_array ||
       outlen < 1) {
     napi_throw_type_error(env, NULL, "out must be an Int32Array of 1");
@@ -252,12 +263,11 @@ static napi_value tp_start(napi_env env, napi_callback_info info) {
   else if (ifnlen > 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifn, (socklen_t)ifnlen) < 0)
     step = STEP_BINDTODEVICE;
   else if (bsalen > 0 && bind(fd, (struct sockaddr *)bsa, (socklen_t)bsalen) < 0) step = STEP_BIND;
-  else if (connect(fd, (struct sockaddr *)sa, (socklen_t)salen) == 0) {
-    tp_close_socket(fd, p->reset);
-    return tp_num(env, TP_CONNECTED_NOW);
-  } else if (errno != EINPROGRESS) step = STEP_CONNECT;
+  else if (connect(fd, (struct sockaddr *)sa, (socklen_t)salen) < 0 && errno != EINPROGRESS) step = STEP_CONNECT;
   if (step < 0) {
-    struct epoll_event ev = {.events = EPOLLOUT, .data.u64 = ((uint64_t)(uint32_t)fd << 32) | (uint32_t)id};
+    /* data: keep (bit 63) | fd (bits 32-62) | id (bits 0-31). */
+    struct epoll_event ev = {.events = EPOLLOUT,
+                             .data.u64 = ((uint64_t)(keep ? 1 : 0) << 63) | ((uint64_t)(uint32_t)fd << 32) | (uint32_t)id};
     if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
       tp_pending_add(p, 1);
       return tp_num(env, fd);

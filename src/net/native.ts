@@ -30,12 +30,12 @@ export interface SignalWatcher {
  */
 export interface TcpProber {
   /**
-   * One connect: the socket's fd while pending (result later under `id`), TCP_CONNECTED_NOW
-   * if connect() succeeded at once (already closed), or -errno with out[0] = a TCP_STEP.
-   * `ifname` is NUL-terminated (SO_BINDTODEVICE); fwmark 0 = no SO_MARK.
+   * One connect: the socket's fd while pending (result later under `id`), or -errno with
+   * out[0] = a TCP_STEP. `ifname` is NUL-terminated (SO_BINDTODEVICE); fwmark 0 = no
+   * SO_MARK. With `keep`, a successful connect's fd is left open: the caller owns it.
    */
   start(id: number, sockaddr: Uint8Array, bindSockaddr: Uint8Array | null, ifname: Uint8Array | null,
-    fwmark: number, out: Int32Array): number;
+    fwmark: number, out: Int32Array, keep: boolean): number;
   /** Closes a pending socket (time-out, abort): 0 or -errno. Only for fds not yet reported. */
   cancel(fd: number): number;
   /** Connects in flight. */
@@ -44,8 +44,6 @@ export interface TcpProber {
   close(): void;
 }
 
-/** TcpProber.start: connect() completed synchronously. */
-export const TCP_CONNECTED_NOW = 0x7fffffff;
 /** TcpProber.start's out[0] when it fails: which call failed. */
 export const TCP_STEP = { socket: 0, so_mark: 1, so_bindtodevice: 2, bind: 3, connect: 4, epoll: 5 } as const;
 /** Minimum length of the ids/errnos arrays given to tcpProber (the C side's batch size). */

@@ -1,18 +1,28 @@
 /**
- * Private: opens the TCP (or TLS) stream a probe talks over, from the checker's
- * connection options (keepalived's conn_opts_t: connect_ip/connect_port, bindto/bind_port).
+ * Private: opens the connection a probe talks over, from the checker's connection options
+ * (keepalived's conn_opts_t: connect_ip/connect_port, bindto/bind_port, bind_if, fwmark).
  *
- * keepalived-compat: `bind_if` (SO_BINDTODEVICE) and `fwmark` (SO_MARK) must be set before
- * connect() (layer4.c socket_bind_connect), which node:net does not allow; they are NOT
- * applied to the probes that use this module (HTTP_GET, SSL_GET, SMTP_CHECK, and TCP_CHECK
- * only when the addon lacks its TCP prober). TCP_CHECK (tcp.ts, native/kats_tcp_probe.c)
- * and PING_CHECK create their sockets natively and apply both.
+ * Two ways to connect:
+ * - connectNative(): the addon's TCP prober (native/kats_tcp_probe.c), shared by the whole
+ *   process and created on first use. It sets the options before connect() in the order of
+ *   keepalived's layer4.c socket_bind_connect (SO_MARK for `fwmark`, SO_BINDTODEVICE for
+ *   `bind_if`, bind() for `bindto`/`bind_port`). TCP_CHECK always uses it (one socket per
+ *   check, no net.Socket); openStream uses it, keeping the connected fd and handing it to
+ *   node:net, when the checker has `bind_if` or `fwmark`.
+ * - node:net (net.connect / tls.connect): every other stream probe. node:net cannot set
+ *   SO_BINDTODEVICE or SO_MARK before connect(), hence the native path for those options.
+ *
+ * If the addon has no prober (built before kats_tcp_probe.c), everything falls back to
+ * node:net, without bind_if and fwmark, and a warning says so once.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, Socket } from 'node:net';
 import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import type { CheckerConnection } from '../../config/model/lvs.js';
+import { errnoName, loadNative, TCP_PROBER_BATCH, TCP_STEP, type NativeBinding, type TcpProber } from '../../net/native.js';
+import { encodeSockaddrIn, encodeSockaddrIn6 } from '../../net/sockaddr.js';
 import { connectErrorReason, describeError, type Attempt } from './_attempt.js';
+import type { ProbeReason } from './probe_result.js';
 
 export interface StreamOptions {
   /** Wrap in TLS, without certificate verification (as keepalived's SSL_GET). */
@@ -28,20 +38,41 @@ export interface StreamOptions {
 /**
  * Connects; calls `onReady` once connected (and, with TLS, once the handshake is done).
  * Connect failures and time-outs settle the attempt. The socket is destroyed when the
- * attempt settles. Returns undefined when the attempt was settled immediately.
+ * attempt settles.
  */
 export function openStream(
   conn: CheckerConnection,
   attempt: Attempt,
   options: StreamOptions,
   onReady: (socket: Socket) => void,
-): Socket | undefined {
+): void {
   const dst = conn.destination;
   if (dst === undefined || dst.port === 0) {
     attempt.finish(false, 'no_destination', 'the checker has no destination address/port');
-    return undefined;
+    return;
   }
   const target = `[${dst.address}]:${dst.port}`;
+  if (conn.bindInterface !== undefined || conn.fwmark !== 0) {
+    const started = connectNative(conn, attempt, true, (fd) => {
+      let raw: Socket;
+      try {
+        raw = new Socket({ fd, readable: true, writable: true });
+      } catch (err) {
+        shared?.native.close(fd);
+        attempt.finish(false, 'socket_error', `${target}: ${describeError(err)}`);
+        return;
+      }
+      if (options.tls === undefined) {
+        wire(raw, target, attempt, options, true, onReady);
+        return;
+      }
+      // Errors of the TCP socket under TLS settle the attempt too, classified as TLS's.
+      wire(raw, target, attempt, options, true, () => undefined);
+      wire(tlsConnect({ ...tlsOptions(options.tls), socket: raw }), target, attempt, options, true, onReady);
+    });
+    if (started) return;
+    // No prober in this addon: connectNative warned; connect without bind_if/fwmark.
+  }
   attempt.setTimeoutReason('connect_timeout', `connect to ${target} timed out`);
   const base = {
     host: dst.address,
@@ -51,39 +82,54 @@ export function openStream(
     ...(conn.bindTo === undefined || conn.bindTo.port === 0 ? {} : { localPort: conn.bindTo.port }),
   };
   let socket: Socket;
-  let connected = false;
-  let secured = false;
   try {
-    if (options.tls !== undefined) {
-      const servername = options.tls.servername;
-      const tlsSocket: TLSSocket = tlsConnect({
-        ...base,
-        rejectUnauthorized: false,
-        ...(options.tls.secureContext === undefined ? {} : { secureContext: options.tls.secureContext }),
-        // Node rejects an IP literal as SNI; keepalived would send it, servers ignore it.
-        ...(servername !== undefined && isIP(servername) === 0 ? { servername } : {}),
-      });
-      socket = tlsSocket;
-      tlsSocket.once('connect', () => {
-        connected = true;
-        attempt.setTimeoutReason('tls_error', `TLS handshake with ${target} timed out`);
-      });
-      tlsSocket.once('secureConnect', () => {
-        secured = true;
-        attempt.setTimeoutReason('timeout', `no complete answer from ${target}`);
-        if (!attempt.isSettled()) onReady(tlsSocket);
-      });
-    } else {
-      socket = netConnect(base);
-      socket.once('connect', () => {
-        connected = true;
-        attempt.setTimeoutReason('timeout', `no complete answer from ${target}`);
-        if (!attempt.isSettled()) onReady(socket);
-      });
-    }
+    socket = options.tls === undefined ? netConnect(base) : tlsConnect({ ...base, ...tlsOptions(options.tls) });
   } catch (err) {
     attempt.finish(false, 'connect_error', describeError(err));
-    return undefined;
+    return;
+  }
+  wire(socket, target, attempt, options, false, onReady);
+}
+
+function tlsOptions(tls: NonNullable<StreamOptions['tls']>) {
+  const servername = tls.servername;
+  return {
+    rejectUnauthorized: false,
+    ...(tls.secureContext === undefined ? {} : { secureContext: tls.secureContext }),
+    // Node rejects an IP literal as SNI; keepalived would send it, servers ignore it.
+    ...(servername !== undefined && isIP(servername) === 0 ? { servername } : {}),
+  };
+}
+
+/**
+ * Attaches the probe's listeners: `connected` when the TCP connection already exists (a
+ * native fd), else the 'connect' event says so. TLS waits for 'secureConnect'.
+ */
+function wire(
+  socket: Socket,
+  target: string,
+  attempt: Attempt,
+  options: StreamOptions,
+  alreadyConnected: boolean,
+  onReady: (socket: Socket) => void,
+): void {
+  let connected = alreadyConnected;
+  let secured = false;
+  const onConnected = (): void => {
+    connected = true;
+    if (options.tls !== undefined) {
+      attempt.setTimeoutReason('tls_error', `TLS handshake with ${target} timed out`);
+    } else {
+      attempt.setTimeoutReason('timeout', `no complete answer from ${target}`);
+      if (!attempt.isSettled()) onReady(socket);
+    }
+  };
+  if (options.tls !== undefined) {
+    (socket as TLSSocket).once('secureConnect', () => {
+      secured = true;
+      attempt.setTimeoutReason('timeout', `no complete answer from ${target}`);
+      if (!attempt.isSettled()) onReady(socket);
+    });
   }
   // A listener stays attached for the socket's whole life: an 'error' after the attempt
   // settled must not become an uncaught exception.
@@ -108,10 +154,207 @@ export function openStream(
   });
   socket.setNoDelay(true);
   attempt.onCleanup(() => socket.destroy());
-  return socket;
+  if (alreadyConnected) onConnected();
+  else socket.once('connect', onConnected);
 }
 
 function isTlsError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   return code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /SSL|TLS/i.test(describeError(err));
+}
+
+// ------------------------------------------------------------------ the native prober
+
+/** Per connection (the config object lives as long as its checker): encoded addresses. */
+interface Encoded {
+  readonly target: string;
+  readonly sockaddr: Uint8Array;
+  readonly bindSockaddr: Uint8Array | null;
+  readonly ifname: Uint8Array | null;
+  /** `address:port` as node:net prints it in connect errors ("connect ECONNREFUSED …"). */
+  readonly connectTo: string;
+  readonly bindTo: string;
+}
+
+interface InFlight {
+  readonly fd: number;
+  readonly attempt: Attempt;
+  readonly encoded: Encoded;
+  readonly onConnected: (fd: number, target: string) => void;
+}
+
+/**
+ * Close of a successful TCP_CHECK socket: keepalived closes normally (FIN, SO_LINGER 5 s in
+ * layer4.c), which leaves every check in TIME_WAIT for 60 s on the director; HAProxy's
+ * layer-4 check aborts with SO_LINGER {1,0} (RST). We reset as HAProxy does: the handshake
+ * is all TCP_CHECK tests, and at 5,000 checks/s TIME_WAIT would hold 300,000 sockets (more
+ * than tcp_max_tw_buckets, 131,072 on the test VM: the kernel then drops them with a
+ * "time wait bucket table overflow" warning) plus as many conntrack entries, and a
+ * `bind_port` check could not reuse its port for 60 s. The CPU cost in the process is
+ * the same either way (bench/RESULTS.md). The backend sees a reset instead of an orderly
+ * close. Kept fds (openStream) are closed by node:net as usual.
+ */
+const RESET_ON_CLOSE = true;
+
+class SharedTcpProber {
+  private readonly ids = new Int32Array(TCP_PROBER_BATCH);
+  private readonly errnos = new Int32Array(TCP_PROBER_BATCH);
+  private readonly out = new Int32Array(1);
+  private readonly inFlight = new Map<number, InFlight>();
+  private readonly encoded = new WeakMap<CheckerConnection, Encoded>();
+  private readonly prober: TcpProber;
+  private nextId = 1;
+
+  constructor(readonly native: NativeBinding, create: NonNullable<NativeBinding['tcpProber']>) {
+    this.prober = create((count) => this.onDone(count), this.ids, this.errnos, RESET_ON_CLOSE);
+  }
+
+  connect(conn: CheckerConnection, attempt: Attempt, keep: boolean, onConnected: InFlight['onConnected']): void {
+    const e = this.encode(conn);
+    attempt.setTimeoutReason('connect_timeout', `connect to ${e.target} timed out`);
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    const fd = this.prober.start(id, e.sockaddr, e.bindSockaddr, e.ifname, conn.fwmark | 0, this.out, keep);
+    if (fd < 0) {
+      failStart(attempt, e, conn, this.out[0] ?? TCP_STEP.connect, fd);
+      return;
+    }
+    this.inFlight.set(id, { fd, attempt, encoded: e, onConnected });
+    // A time-out or an abort: close the pending socket (unless its result is already in).
+    attempt.onCleanup(() => {
+      if (this.inFlight.delete(id)) this.prober.cancel(fd);
+    });
+  }
+
+  pending(): number {
+    return this.prober.pending();
+  }
+
+  private onDone(count: number): void {
+    // Take the whole batch out of inFlight before settling anything: a settled attempt's
+    // clean-up must find its id gone (the C side closed or handed over its socket).
+    const done = new Array<InFlight | undefined>(count);
+    for (let i = 0; i < count; i++) {
+      const id = this.ids[i] ?? 0;
+      done[i] = this.inFlight.get(id);
+      this.inFlight.delete(id);
+    }
+    for (let i = 0; i < count; i++) {
+      const f = done[i];
+      if (f === undefined) continue;
+      const err = this.errnos[i] ?? 0;
+      if (err === 0) {
+        f.onConnected(f.fd, f.encoded.target);
+      } else {
+        const name = errnoName(-err);
+        f.attempt.finish(false, connectReason(name), `${f.encoded.target}: ${name}: connect ${name} ${f.encoded.connectTo}`);
+      }
+    }
+  }
+
+  private encode(conn: CheckerConnection): Encoded {
+    const cached = this.encoded.get(conn);
+    if (cached !== undefined) return cached;
+    const dst = conn.destination;
+    if (dst === undefined) throw new Error('encode: no destination'); // checked by the callers
+    // An IPv6 link-local destination needs its interface as scope id; bind_if names it.
+    const scopeId = dst.family === 6 && conn.bindInterface !== undefined ? this.native.ifNameToIndex(conn.bindInterface) : 0;
+    const sockaddr = dst.family === 6
+      ? encodeSockaddrIn6(dst.address, { port: dst.port, scopeId })
+      : encodeSockaddrIn(dst.address, { port: dst.port });
+    const b = conn.bindTo;
+    const bindSockaddr = b === undefined
+      ? null
+      : b.family === 6
+        ? encodeSockaddrIn6(b.address, { port: b.port, scopeId })
+        : encodeSockaddrIn(b.address, { port: b.port });
+    const e: Encoded = {
+      target: `[${dst.address}]:${dst.port}`,
+      sockaddr,
+      bindSockaddr,
+      ifname: conn.bindInterface === undefined ? null : new TextEncoder().encode(`${conn.bindInterface}\0`),
+      connectTo: `${dst.address}:${dst.port}`,
+      bindTo: b === undefined ? '' : b.port === 0 ? b.address : `${b.address}:${b.port}`,
+    };
+    // An interface that does not exist yet gets another look next time.
+    if (!(dst.family === 6 && conn.bindInterface !== undefined && scopeId === 0)) this.encoded.set(conn, e);
+    return e;
+  }
+}
+
+/** The reasons node:net's errors map to (connectErrorReason), from an errno name. */
+function connectReason(name: string): ProbeReason {
+  return name === 'ECONNREFUSED' ? 'connect_refused' : name === 'ETIMEDOUT' ? 'connect_timeout' : 'connect_error';
+}
+
+/** start() failed before the connect was under way. */
+function failStart(attempt: Attempt, e: Encoded, conn: CheckerConnection, step: number, negErrno: number): void {
+  const name = errnoName(negErrno);
+  switch (step) {
+    case TCP_STEP.connect:
+      attempt.finish(false, connectReason(name), `${e.target}: ${name}: connect ${name} ${e.connectTo}`);
+      return;
+    case TCP_STEP.bind:
+      attempt.finish(false, 'connect_error', `${e.target}: ${name}: bind ${name} ${e.bindTo}`);
+      return;
+    case TCP_STEP.so_bindtodevice:
+      attempt.finish(false, 'socket_error', `${e.target}: SO_BINDTODEVICE ${conn.bindInterface ?? ''}: ${name}`);
+      return;
+    case TCP_STEP.so_mark:
+      attempt.finish(false, 'socket_error', `${e.target}: SO_MARK ${conn.fwmark}: ${name}`);
+      return;
+    default:
+      attempt.finish(false, 'socket_error', `${e.target}: TCP socket: ${name}`);
+  }
+}
+
+let shared: SharedTcpProber | undefined;
+let sharedTried = false;
+
+/** The process's prober, created on first use; undefined (after one warning) when the addon has none. */
+function sharedProber(): SharedTcpProber | undefined {
+  if (sharedTried) return shared;
+  sharedTried = true;
+  let why: string;
+  try {
+    const native = loadNative();
+    if (native.tcpProber !== undefined) {
+      shared = new SharedTcpProber(native, native.tcpProber);
+      return shared;
+    }
+    why = 'the native addon has no TCP prober (rebuild it: node native/build.mjs)';
+  } catch (err) {
+    why = err instanceof Error ? err.message : String(err);
+  }
+  process.emitWarning(`health checks connect through node:net: ${why}; bind_if and fwmark are not applied to ` +
+    'TCP_CHECK, HTTP_GET, SSL_GET and SMTP_CHECK', { code: 'KATS_TCP_PROBER_MISSING' });
+  return undefined;
+}
+
+/**
+ * Connects `conn.destination` with the native prober. On success calls `onConnected` with
+ * the fd (open and owned by the caller when `keep`, already closed otherwise - then it is
+ * only a number) and the "[address]:port" text; every failure and the connect time-out
+ * settle the attempt. Returns false, without doing anything, when there is no prober.
+ */
+export function connectNative(
+  conn: CheckerConnection,
+  attempt: Attempt,
+  keep: boolean,
+  onConnected: (fd: number, target: string) => void,
+): boolean {
+  const p = sharedProber();
+  if (p === undefined) return false;
+  p.connect(conn, attempt, keep, onConnected);
+  return true;
+}
+
+/** 'native' unless the addon lacks the TCP prober. */
+export function tcpConnectMode(): 'native' | 'node:net' {
+  return sharedProber() === undefined ? 'node:net' : 'native';
+}
+
+/** Connects in flight in the shared prober (0 when none was created). For tests. */
+export function nativeConnectsInFlight(): number {
+  return shared?.pending() ?? 0;
 }

@@ -8,7 +8,10 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Lab, skipUnlessLab } from '../../lab/netns_lab.js';
 import type { CheckerConnection } from '../../../src/config/model/lvs.js';
@@ -25,11 +28,32 @@ const DROPPED = 8082;
 const MARK = 0x2a;
 const BIND_PORT = 45454;
 
-const TCP_URL = new URL('../../../src/check/probes/tcp.js', import.meta.url).href;
+const HTTP = 8090;
+const HTTPS = 8443;
+const SMTP = 8025;
 
-/** One JSON request per stdin line: run `repeat` probes (at most 100 at a time), answer one line. */
+const TCP_URL = new URL('../../../src/check/probes/tcp.js', import.meta.url).href;
+const HTTP_URL = new URL('../../../src/check/probes/http.js', import.meta.url).href;
+const SMTP_URL = new URL('../../../src/check/probes/smtp.js', import.meta.url).href;
+
+/**
+ * One JSON request per stdin line: run `repeat` probes of `kind` (at most 100 at a time),
+ * answer one line.
+ */
 const CHILD = `
 const { probeTcp, tcpProbeMode, tcpProbesInFlight } = await import(${JSON.stringify(TCP_URL)});
+const { probeHttp } = await import(${JSON.stringify(HTTP_URL)});
+const { probeSmtp } = await import(${JSON.stringify(SMTP_URL)});
+const at = { file: 't', line: 1 };
+const http = (type, connection) => ({ type, at, alpha: false, delayLoopUs: 1e6, warmupUs: 0, retry: 1,
+  delayBeforeRetryUs: 1e6, logAllFailures: false, connection, virtualhost: undefined, httpProtocol: '1.0',
+  enableSni: false, fastRecovery: false,
+  urls: [{ at, path: '/', digest: undefined, statusCodes: [{ min: 200, max: 299 }], virtualhost: undefined,
+    regex: undefined, unimplemented: [] }] });
+const probe = (q) => q.kind === 'http' ? probeHttp(http('HTTP_GET', q.conn))
+  : q.kind === 'ssl' ? probeHttp(http('SSL_GET', q.conn))
+  : q.kind === 'smtp' ? probeSmtp({ connection: q.conn, heloName: 'kats.test' })
+  : probeTcp({ connection: q.conn });
 const { readdirSync } = await import('node:fs');
 const fds = () => readdirSync('/proc/self/fd').length;
 process.stdout.write(JSON.stringify({ mode: tcpProbeMode() }) + '\\n');
@@ -42,7 +66,7 @@ for await (const line of rl) {
   const worker = async () => {
     while (next < q.repeat) {
       next++;
-      results.push(await probeTcp({ connection: q.conn }));
+      results.push(await probe(q));
     }
   };
   await Promise.all(Array.from({ length: Math.min(100, q.repeat) }, worker));
@@ -91,10 +115,10 @@ class ProbeChild {
     });
   }
 
-  run(conn: CheckerConnection, repeat = 1): Promise<Answer> {
+  run(conn: CheckerConnection, repeat = 1, kind: 'tcp' | 'http' | 'ssl' | 'smtp' = 'tcp'): Promise<Answer> {
     return new Promise((resolve) => {
       this.waiting.push((line) => resolve(JSON.parse(line) as Answer));
-      this.child.stdin!.write(`${JSON.stringify({ conn, repeat })}\n`);
+      this.child.stdin!.write(`${JSON.stringify({ conn, repeat, kind })}\n`);
     });
   }
 }
@@ -140,12 +164,16 @@ async function setUp(t: TestContext): Promise<{ lab: Lab; probe: ProbeChild } | 
   counter eth1_syn {}
   counter marked_syn {}
   counter unmarked_syn {}
+  counter streams_eth1_syn {}
+  counter streams_marked_syn {}
   chain out {
     type filter hook output priority 0; policy accept;
     oifname "eth0" tcp dport ${OPEN} ${syn} counter name eth0_syn
     oifname "eth1" tcp dport ${OPEN} ${syn} counter name eth1_syn
     meta mark ${MARK} tcp dport ${OPEN} ${syn} counter name marked_syn
     meta mark 0 tcp dport ${OPEN} ${syn} counter name unmarked_syn
+    oifname "eth1" tcp dport { ${HTTP}, ${HTTPS}, ${SMTP} } ${syn} counter name streams_eth1_syn
+    meta mark ${MARK} tcp dport { ${HTTP}, ${HTTPS}, ${SMTP} } ${syn} counter name streams_marked_syn
   }
 }
 `);
@@ -158,11 +186,26 @@ async function setUp(t: TestContext): Promise<{ lab: Lab; probe: ProbeChild } | 
   }
 }
 `);
+  const dir = mkdtempSync(join(tmpdir(), 'kats-tcpnp-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'),
+    '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=kats.test'], { stdio: 'ignore' });
   const server = lab.spawn('s', [process.execPath, '-e', `
-const net = require('net');
+const net = require('net'), fs = require('fs'), tls = require('tls');
 let n = 0;
+const ready = () => { if (++n === 5) console.log('ready'); };
 for (const host of ['0.0.0.0', '::']) net.createServer((c) => { c.on('error', () => {}); c.destroy(); })
-  .listen({ port: ${OPEN}, host, ipv6Only: host === '::' }, () => { if (++n === 2) console.log('ready'); });
+  .listen({ port: ${OPEN}, host, ipv6Only: host === '::' }, ready);
+const answer = (c) => { c.on('error', () => {}); c.once('data', () => c.end('HTTP/1.0 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok')); };
+net.createServer(answer).listen(${HTTP}, ready);
+tls.createServer({ key: fs.readFileSync(${JSON.stringify(join(dir, 'k.pem'))}), cert: fs.readFileSync(${JSON.stringify(join(dir, 'c.pem'))}) }, answer)
+  .listen(${HTTPS}, ready);
+net.createServer((c) => {
+  c.on('error', () => {});
+  c.write('220 kats ESMTP\\r\\n');
+  c.on('data', (d) => { for (const l of d.toString().split('\\r\\n')) {
+    if (l.startsWith('HELO')) c.write('250 hi\\r\\n'); else if (l === 'QUIT') c.end('221 bye\\r\\n'); } });
+}).listen(${SMTP}, ready);
 process.stdin.resume();
 `]);
   await new Promise<void>((resolve, reject) => {
@@ -244,6 +287,25 @@ test('native TCP_CHECK in a lab: outcomes, bind_if, fwmark, bindto, no fd leak',
     const bad = await probe.run(conn({ bindTo: { family: 4, address: S_ETH1, port: 0 } }));
     assert.equal(bad.first.reason, 'connect_error');
     assert.equal(bad.first.detail, `[${S}]:${OPEN}: EADDRNOTAVAIL: bind EADDRNOTAVAIL ${S_ETH1}`);
+  });
+
+  await t.test('HTTP_GET, SSL_GET and SMTP_CHECK honour bind_if and fwmark (native fd handed to node:net)', async () => {
+    for (const [kind, port] of [['http', HTTP], ['ssl', HTTPS], ['smtp', SMTP]] as const) {
+      const e1 = counter(lab, 'c', 'streams_eth1_syn');
+      const m1 = counter(lab, 'c', 'streams_marked_syn');
+      const plain = await probe.run(conn({ port }), 1, kind);
+      assert.equal(plain.first.reason, 'ok', `${kind}: ${plain.first.detail}`);
+      assert.equal(counter(lab, 'c', 'streams_eth1_syn'), e1, `${kind} without bind_if: routed via eth0`);
+      const both = await probe.run(conn({ port, bindInterface: 'eth1', fwmark: MARK }), 1, kind);
+      assert.equal(both.first.reason, 'ok', `${kind}: ${both.first.detail}`);
+      assert.equal(counter(lab, 'c', 'streams_eth1_syn'), e1 + 1, `${kind}: bind_if eth1`);
+      assert.equal(counter(lab, 'c', 'streams_marked_syn'), m1 + 1, `${kind}: fwmark`);
+      const refused = await probe.run(conn({ port: CLOSED, fwmark: MARK }), 1, kind);
+      assert.equal(refused.first.reason, 'connect_refused', `${kind}: ${refused.first.detail}`);
+      const many = await probe.run(conn({ port, bindInterface: 'eth1', fwmark: MARK }), 200, kind);
+      assert.deepEqual(many.reasons, { ok: 200 }, kind);
+      assert.equal(many.fdsAfter, many.fdsBefore, `${kind}: fds before ${many.fdsBefore}, after ${many.fdsAfter}`);
+    }
   });
 
   await t.test('1,000 probes of each outcome leave no file descriptor behind', async () => {
