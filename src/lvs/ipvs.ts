@@ -9,10 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { loadNative, type NativeBinding } from '../net/native.js';
-import { AF_NETLINK, EAGAIN, SOCK_RAW } from '../net/constants.js';
-import { encodeSockaddrNl } from '../net/sockaddr.js';
-import { NLMSG_DONE, NLMSG_ERROR, decodeError, splitMessages, withSequence, type NlMessage } from '../net/netlink/codec.js';
+import { NetlinkRequestSocket } from '../net/netlink/request_socket.js';
+import { decodeNftGenerationId, encodeNftGetGeneration, NETLINK_NETFILTER } from './nft_generation.js';
 import { chooseBackend, type ApplyResult, type BackendKind, type LvsBackend } from './backend.js';
 import { serviceKeyText, type DesiredDataPlane, type DesiredDestination } from './desired.js';
 import {
@@ -25,76 +23,14 @@ import type { Change, ObservedDataPlane } from './reconcile.js';
 
 const NETLINK_GENERIC = 16;
 
-class GenlSocket {
-  private seq = 1;
-  private constructor(private readonly native: NativeBinding, private readonly fd: number) {}
-
-  static open(): GenlSocket {
-    const native = loadNative();
-    const fd = native.socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
-    if (fd < 0) throw new Error(`netlink socket: errno ${-fd}`);
-    const r = native.bind(fd, encodeSockaddrNl({}));
-    if (r < 0) {
-      native.close(fd);
-      throw new Error(`netlink bind: errno ${-r}`);
-    }
-    return new GenlSocket(native, fd);
-  }
-
-  private wait(timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const poller = this.native.poll(this.fd, () => {
-        poller.close();
-        clearTimeout(timer);
-        resolve(true);
-      });
-      const timer = setTimeout(() => {
-        poller.close();
-        resolve(false);
-      }, timeoutMs);
-    });
-  }
-
-  /** Sends one request; returns its reply messages (dump parts) and the kernel's errno (0 = ok). */
-  async request(message: Uint8Array, timeoutMs = 2_000): Promise<{ errno: number; messages: NlMessage[] }> {
-    const seq = this.seq++;
-    const sent = this.native.sendto(this.fd, withSequence(message, seq), encodeSockaddrNl({}));
-    if (sent < 0) return { errno: -sent, messages: [] };
-    const buf = new Uint8Array(1 << 17);
-    const name = new Uint8Array(16);
-    const out: NlMessage[] = [];
-    for (;;) {
-      const n = this.native.recvmsg(this.fd, buf, name, new Uint8Array(0), new Int32Array(3));
-      if (n === -EAGAIN) {
-        if (!(await this.wait(timeoutMs))) return { errno: 110 /* ETIMEDOUT */, messages: out };
-        continue;
-      }
-      if (n < 0) return { errno: -n, messages: out };
-      for (const m of splitMessages(buf.slice(0, n)).messages) {
-        if (m.seq !== seq) continue;
-        if (m.type === NLMSG_DONE) return { errno: 0, messages: out };
-        if (m.type === NLMSG_ERROR) {
-          const e = decodeError(m);
-          return { errno: e.ok ? e.value.errno : 5 /* EIO */, messages: out };
-        }
-        out.push(m);
-      }
-    }
-  }
-
-  close(): void {
-    this.native.close(this.fd);
-  }
-}
-
 export class IpvsBackend implements LvsBackend {
   readonly kind = 'ipvs' as const;
-  private sock: GenlSocket | undefined;
+  private sock: NetlinkRequestSocket | undefined;
   private familyId = 0;
 
-  private async ready(): Promise<GenlSocket> {
+  private async ready(): Promise<NetlinkRequestSocket> {
     if (this.sock !== undefined) return this.sock;
-    const sock = GenlSocket.open();
+    const sock = NetlinkRequestSocket.open(NETLINK_GENERIC);
     const r = await sock.request(encodeGetFamily(0));
     const id = r.messages.map(decodeFamilyId).find((x) => x !== undefined);
     if (r.errno !== 0 || id === undefined) {
@@ -176,5 +112,24 @@ export class IpvsBackend implements LvsBackend {
 /** Opens the backend chooseBackend() picks (/proc/net/ip_vs present → IPVS, else nftables). */
 export function openLvsBackend(opts: { prefer?: BackendKind | 'auto'; nft?: NftBackendOptions } = {}): LvsBackend {
   const kind = chooseBackend(existsSync, opts.prefer);
-  return kind === 'ipvs' ? new IpvsBackend() : new NftBackend(opts.nft ?? {});
+  if (kind === 'ipvs') return new IpvsBackend();
+  // With the default nft (this process's own namespace), the ruleset generation tells
+  // whether anything changed since the last listing (nft_generation.ts).
+  const nft = opts.nft ?? {};
+  return new NftBackend(nft.nft === undefined ? { ...nft, generation: readNftGeneration() } : nft);
+}
+
+/** A reader of nf_tables' ruleset generation over one NETLINK_NETFILTER socket (opened on first use). */
+export function readNftGeneration(): () => Promise<number | undefined> {
+  let sock: NetlinkRequestSocket | undefined;
+  return async () => {
+    try {
+      sock ??= NetlinkRequestSocket.open(NETLINK_NETFILTER);
+      const r = await sock.request(encodeNftGetGeneration());
+      const m = r.messages[0];
+      return r.errno === 0 && m !== undefined ? decodeNftGenerationId(m) : undefined;
+    } catch {
+      return undefined; // no addon or no nf_tables: list every time
+    }
+  };
 }

@@ -41,6 +41,11 @@ export interface NftBackendOptions {
   /** The nft command (default ['nft']); tests prefix `ip netns exec NS`. */
   readonly nft?: readonly string[];
   readonly run?: (argv: readonly string[], stdin?: string) => Promise<RunResult>;
+  /**
+   * nf_tables' ruleset generation (nft_generation.ts), read before each listing: while it is
+   * unchanged, observe() answers from the last listing instead of running nft again.
+   */
+  readonly generation?: () => Promise<number | undefined>;
 }
 
 export class NftBackend implements LvsBackend {
@@ -51,13 +56,20 @@ export class NftBackend implements LvsBackend {
   private state: NftState | undefined;
   /** The script of the last apply (for --debug / tests). */
   lastScript = '';
+  private readonly generation: (() => Promise<number | undefined>) | undefined;
+  /** The last listing and the generation read just before it. */
+  private listed: { generation: number; observed: ObservedDataPlane; state: NftState } | undefined;
+  /** Listings run (observe() answers from `listed` without one when it can). */
+  listings = 0;
 
   constructor(opts: NftBackendOptions = {}) {
     this.nft = opts.nft ?? ['nft'];
     this.run = opts.run ?? runCommand;
+    this.generation = opts.generation;
   }
 
   private async list(): Promise<{ observed: ObservedDataPlane; state: NftState }> {
+    this.listings++;
     const tables = await this.run([...this.nft, '-j', 'list', 'tables']);
     if (tables.status !== 0) throw new Error(`nft list tables failed: ${tables.stderr.trim()}`);
     const present = new Set<string>();
@@ -74,8 +86,16 @@ export class NftBackend implements LvsBackend {
   }
 
   async observe(): Promise<ObservedDataPlane> {
+    // Read before listing: a commit that lands in between changes the generation again, so
+    // the next observe() lists once more instead of trusting a stale listing.
+    const generation = await this.generation?.();
+    if (generation !== undefined && this.listed?.generation === generation) {
+      this.state = this.listed.state;
+      return this.listed.observed;
+    }
     const { observed, state } = await this.list();
     this.state = state;
+    this.listed = generation === undefined ? undefined : { generation, observed, state };
     return observed;
   }
 
@@ -87,6 +107,7 @@ export class NftBackend implements LvsBackend {
     if (plan.script === '') return { applied: 0, errors: [], warnings: plan.warnings, elapsedMs: performance.now() - t0 };
     const r = await this.run([...this.nft, '-f', '-'], plan.script);
     this.state = undefined; // the kernel changed: list again before the next plan
+    this.listed = undefined;
     const elapsedMs = performance.now() - t0;
     if (r.status !== 0) return { applied: 0, errors: [`nft -f failed (${r.status}): ${r.stderr.trim()}`], warnings: plan.warnings, elapsedMs };
     return { applied: changes.length, errors: [], warnings: plan.warnings, elapsedMs };
@@ -96,6 +117,7 @@ export class NftBackend implements LvsBackend {
     const { state } = await this.list();
     const script = renderClear(state ?? EMPTY_STATE);
     this.state = undefined;
+    this.listed = undefined;
     if (script === '') return;
     const r = await this.run([...this.nft, '-f', '-'], script);
     if (r.status !== 0) throw new Error(`nft clear failed: ${r.stderr.trim()}`);

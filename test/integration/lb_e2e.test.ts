@@ -273,6 +273,14 @@ test('lb e2e: wrr spreads by weight; a failed real server leaves within the boun
     // 1. wrr 3:2:1 — numgen inc is a counter, so 60 connections split exactly 30/20/10.
     assert.deepEqual(await l.requests(60), { rs1: 30, rs2: 20, rs3: 10 });
 
+    // Someone deletes our table: the repair pass (every 5 s; the ruleset generation moved,
+    // so it lists again) puts it back.
+    const deletedAt = performance.now();
+    l.lab.exec('lb', ['nft', 'delete', 'table', 'ip', 'keepalived_ts']);
+    const repairedAt = await l.waitPlane((m) => m.size === 3, 5_000 + 2_000);
+    note(`table deleted from outside: repaired after ${Math.round(repairedAt - deletedAt)} ms`);
+    assert.deepEqual(await l.requests(6), { rs1: 3, rs2: 2, rs3: 1 });
+
     for (const [victim, check] of [[rs2, 'HTTP_GET'], [rs3, 'TCP_CHECK']] as const) {
       // 2. stop its HTTP server: out of the data plane within the bound, no request after.
       const from = d.lines.length;
