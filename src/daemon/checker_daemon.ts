@@ -53,6 +53,8 @@ import { RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR } from '../net/netlink/codec.js'
  * kernel is compared with it again, so someone else's edits are repaired.
  */
 export const REPAIR_INTERVAL_MS = 5_000;
+/** Probes started per event-loop turn at most (see drainProbeQueue). */
+const PROBE_STARTS_PER_TURN = 200;
 /** ha_suspend without a netlink monitor: how often the local addresses are polled. */
 const ADDRESS_POLL_MS = 1_000;
 
@@ -100,6 +102,9 @@ export class CheckerDaemon {
   /** JSON of the desired plane last handed to the reconciler (undefined: sync again). */
   private lastDesired: string | undefined;
   private readonly pending: EngineEvent[] = [];
+  /** run_probe actions not started yet (drainProbeQueue). */
+  private readonly probeQueue: Extract<EngineAction, { kind: 'run_probe' }>[] = [];
+  private drainScheduled = false;
   private flushScheduled = false;
   private repairTimer: NodeJS.Timeout | undefined;
   /** ha_suspend: the normalised address of each such virtual server, by index. */
@@ -220,6 +225,7 @@ export class CheckerDaemon {
     for (const c of this.inFlight.values()) c.abort();
     this.inFlight.clear();
     this.pending.length = 0;
+    this.probeQueue.length = 0; // ids of the old plan
     for (const f of this.fileTrackers) f.stop();
     this.fileTrackers.length = 0;
     this.config = next;
@@ -326,10 +332,37 @@ export class CheckerDaemon {
         this.o.log(a.text);
         return;
       case 'run_probe':
-        this.runProbe(a.checkerId, a.timeoutUs);
+        this.probeQueue.push(a);
+        this.drainProbeQueue();
         return;
       default:
         this.notifier.notifyPrepared(a, Date.now());
+    }
+  }
+
+  /**
+   * Starts queued probes, at most PROBE_STARTS_PER_TURN per event-loop turn. Checkers whose
+   * results arrived in one batch share a deadline, and at 5,000 real servers thousands fall
+   * due in one timer callback; starting them all at once held every completion back until
+   * the callback ended (147 ms on average, bench/RESULTS.md), and that lag lengthened each
+   * checker's period (delay_loop runs from the result, as in keepalived). In slices, the
+   * completions are read between them.
+   */
+  private drainProbeQueue(): void {
+    if (this.drainScheduled) return;
+    const q = this.probeQueue;
+    const end = Math.min(q.length, PROBE_STARTS_PER_TURN);
+    // One splice per slice (shift() per element would move the whole array each time).
+    for (const a of q.splice(0, end)) {
+      if (this.stopped) break;
+      this.runProbe(a.checkerId, a.timeoutUs);
+    }
+    if (q.length > 0 && !this.stopped) {
+      this.drainScheduled = true;
+      setImmediate(() => {
+        this.drainScheduled = false;
+        this.drainProbeQueue();
+      });
     }
   }
 
