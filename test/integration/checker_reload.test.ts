@@ -19,42 +19,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
+import { CLIENT, LOAD, SERVER, execAsync } from '../lab/http_lab.js';
 import { startDaemon, type Daemon } from '../lab/daemons.js';
 
 const NET = 166;
 const verbose = process.env['KATS_TEST_VERBOSE'] === '1';
-
-/** An HTTP server answering its name; `stop`/`start` on stdin close/reopen the listener. */
-const SERVER = (name: string) => `
-const http=require('http');let srv;
-const start=()=>{srv=http.createServer((q,s)=>{s.setHeader('connection','close');s.end(${JSON.stringify(name)})});srv.listen(80,()=>console.log('listening'))};
-const stop=()=>{srv.close();srv.closeAllConnections();console.log('stopped')};
-require('readline').createInterface({input:process.stdin}).on('line',(l)=>{l==='stop'?stop():start()});
-start();`;
-
-/** `n` sequential requests, one TCP connection each; prints the count per answer. */
-const CLIENT = (vip: string, n: number) => `
-const http=require('http');const counts={};
-(async()=>{for(let i=0;i<${n};i++){const body=await new Promise((res)=>{const r=http.get({host:'${vip}',port:80,agent:false,timeout:1500},(m)=>{let b='';m.on('data',(d)=>b+=d);m.on('end',()=>res(b))});r.on('error',(e)=>res('error:'+e.code));r.on('timeout',()=>{r.destroy();res('timeout')})});counts[body]=(counts[body]||0)+1;}
-console.log(JSON.stringify(counts));})();`;
-
-/** Requests back to back until killed; one JSON line {t: Date.now() at the start, r: answer}. */
-const LOAD = (vip: string) => `
-const http=require('http');
-(async()=>{for(;;){const t=Date.now();const r=await new Promise((res)=>{const q=http.get({host:'${vip}',port:80,agent:false,timeout:1000},(m)=>{let b='';m.on('data',(d)=>b+=d);m.on('end',()=>res(b))});q.on('error',(e)=>res('error:'+e.code));q.on('timeout',()=>{q.destroy();res('timeout')})});console.log(JSON.stringify({t,r}));await new Promise((x)=>setTimeout(x,5));}})();`;
-
-function execAsync(argv: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...args] = argv;
-    execFile(cmd ?? 'false', args, { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${argv.join(' ')}: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
