@@ -26,8 +26,6 @@ export const RESUME_MASTERS_ENV = 'KEEPALIVED_TS_RESUME_MASTERS';
  * the parent dumps its own data; STATS (USR2), JSON (SIGRTMIN+2) and STATS_CLEAR
  * (SIGRTMAX-1) only to the VRRP child (main.c propagate_signal).
  */
-export { SIGNAL_JSON, SIGNAL_STATS_CLEAR };
-
 /**
  * Until a process has its real handlers, a dump signal must do no harm: Node's default for
  * USR1 opens the inspector on 127.0.0.1:9229, and a realtime signal's default action ends

@@ -25,10 +25,9 @@ import { SplitBrainGuard } from '../arbiter/split_brain_guard.js';
 import { ScriptTracker } from '../vrrp/script_tracker.js';
 import { FileTracker } from '../vrrp/file_tracker.js';
 import { Notifier } from './notifier.js';
+import { SIGNAL_JSON, SIGNAL_STATS_CLEAR } from './command_line.js';
 import {
   RESUME_MASTERS_ENV,
-  SIGNAL_JSON,
-  SIGNAL_STATS_CLEAR,
   dumpDirectory,
   dumpFilePath,
   runChildDaemon,

@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
-import { CLIENT, LOAD, SERVER, execAsync } from '../lab/http_lab.js';
+import { CLIENT, LOAD, execAsync, httpServerArgv } from '../lab/http_lab.js';
 import { startDaemon, type Daemon } from '../lab/daemons.js';
 
 const NET = 166;
@@ -74,7 +74,7 @@ test('checker SIGHUP as a diff under load: same config, added, removed, reweight
     const startServer = async (name: string): Promise<Server> => {
       lab.exec(name, ['ip', 'route', 'add', `${c.ipv4}/32`, 'via', lb.ipv4]);
       lab.exec(name, ['ip', 'route', 'add', 'default', 'via', lb.ipv4]);
-      const child = lab.spawn(name, ['node', '-e', SERVER(name)]);
+      const child = lab.spawn(name, httpServerArgv(name));
       children.push(child);
       let out = '';
       const expect = (word: string) =>

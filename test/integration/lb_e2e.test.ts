@@ -21,7 +21,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
-import { CLIENT, LOAD, SERVER, execAsync } from '../lab/http_lab.js';
+import { CLIENT, LOAD, execAsync, httpServerArgv } from '../lab/http_lab.js';
 import { startDaemon, type Daemon } from '../lab/daemons.js';
 
 const verbose = process.env['KATS_TEST_VERBOSE'] === '1';
@@ -73,7 +73,7 @@ async function createLbLab(net: number, withSorry: boolean): Promise<LbLab> {
     // NAT return traffic: the client is on-link, so a host route sends it via the LB.
     lab.exec(name, ['ip', 'route', 'add', `${c.ipv4}/32`, 'via', lb.ipv4]);
     lab.exec(name, ['ip', 'route', 'add', 'default', 'via', lb.ipv4]);
-    const child = lab.spawn(name, ['node', '-e', SERVER(name)]);
+    const child = lab.spawn(name, httpServerArgv(name));
     const lines: string[] = [];
     const waiters: { word: string; resolve: () => void }[] = [];
     let partial = '';

@@ -4,14 +4,10 @@
  * async exec.
  */
 import { execFile } from 'node:child_process';
+import { SERVER_JS } from '../../src/demo/scenario.js';
 
-/** An HTTP server answering its name; `stop`/`start` on stdin close/reopen the listener. */
-export const SERVER = (name: string) => `
-const http=require('http');let srv;
-const start=()=>{srv=http.createServer((q,s)=>{s.setHeader('connection','close');s.end(${JSON.stringify(name)})});srv.listen(80,()=>console.log('listening'))};
-const stop=()=>{srv.close();srv.closeAllConnections();console.log('stopped')};
-require('readline').createInterface({input:process.stdin}).on('line',(l)=>{l==='stop'?stop():start()});
-start();`;
+/** A real server for lab host `name`: the demo's HTTP server answering its name (stdin `stop`/`start`). */
+export const httpServerArgv = (name: string): string[] => ['node', '-e', SERVER_JS, name];
 
 /** `n` sequential requests, one TCP connection each; prints the count per answer. */
 export const CLIENT = (vip: string, n: number) => `
