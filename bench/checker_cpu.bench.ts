@@ -6,6 +6,7 @@
  *   npx tsc -p . && node dist/bench/checker_cpu.bench.js [--servers=5000] [--small=1000]
  *       [--warmup=10] [--window=60] [--small-window=30] [--profile[=20]] [--json=FILE]
  *       [--kats-bin=PATH] [--wire[=6]]
+ *   --small=0 runs the big phases only.
  *
  * Lab (test/lab, tag 'ccpu', net 10.176.0.0/24): `lb` (10.176.0.1) runs keepalived-ts,
  * `hap` (10.176.0.2) runs HAProxy, `s1`…`s5` (10.176.0.3–7) each run one Node listener
@@ -504,7 +505,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const big = numArg('servers', 5000);
-  const small = numArg('small', 1000);
+  // --small=0 leaves the small phases out (a quicker run while working on one size).
+  const small = arg('small') === '0' ? 0 : numArg('small', 1000);
   const warmupS = numArg('warmup', 10);
   const windowS = numArg('window', 60);
   const smallWindowS = numArg('small-window', 30);
@@ -515,6 +517,7 @@ async function main(): Promise<number> {
   const wireS = wireArg === undefined ? undefined : wireArg === '' ? 6 : numArg('wire', 6);
   if (wireS !== undefined && labProblem(['tcpdump']) !== undefined) throw new Error('--wire needs tcpdump');
   for (const n of [big, small]) {
+    if (n === 0) continue;
     if (n % SERVER_HOSTS.length !== 0 || n / SERVER_HOSTS.length > 1000) throw new Error(`server counts: multiples of 5, ≤ 5000 (${n})`);
   }
   const hapVersion = spawnSync('haproxy', ['-v'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
@@ -544,9 +547,13 @@ async function main(): Promise<number> {
     const phases: (() => Promise<PhaseResult>)[] = [
       () => runOurs(lab, snap.bin, listeners, { phase: `ours-${big}`, servers: big, warmupS, windowS, wireS }),
       () => runHaproxy(lab, listeners, { phase: `haproxy-${big}`, servers: big, warmupS, windowS, wireS }),
-      () => runOurs(lab, snap.bin, listeners, { phase: `ours-${small}`, servers: small, warmupS, windowS: smallWindowS, wireS }),
-      () => runHaproxy(lab, listeners, { phase: `haproxy-${small}`, servers: small, warmupS, windowS: smallWindowS, wireS }),
     ];
+    if (small > 0) {
+      phases.push(
+        () => runOurs(lab, snap.bin, listeners, { phase: `ours-${small}`, servers: small, warmupS, windowS: smallWindowS, wireS }),
+        () => runHaproxy(lab, listeners, { phase: `haproxy-${small}`, servers: small, warmupS, windowS: smallWindowS, wireS }),
+      );
+    }
     if (profileS !== undefined) {
       phases.push(() =>
         runOurs(lab, snap.bin, listeners, { phase: `ours-${big}-cpu-prof`, servers: big, warmupS, windowS: profileS, profileDir }),

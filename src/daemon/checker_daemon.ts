@@ -28,6 +28,7 @@ import { planChecks, type CheckPlan } from '../check/checker_plan.js';
 import { engineReload } from '../check/engine_reload.js';
 import type { ProbeResult } from '../check/probes/probe_result.js';
 import { probeTcp } from '../check/probes/tcp.js';
+import { TcpCheckLane } from '../check/probes/tcp_lane.js';
 import { probeHttp, probeHttpUrl } from '../check/probes/http.js';
 import { probeSmtp } from '../check/probes/smtp.js';
 import { probeDns } from '../check/probes/dns.js';
@@ -93,6 +94,8 @@ export class CheckerDaemon {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private restorePingRange: (() => void) | undefined;
+  /** TCP_CHECK's batch path (undefined: the addon has no prober, probeTcp is used). */
+  private tcpLane: TcpCheckLane | undefined;
   /** Probes in flight, by checker id: a late result after stop is ignored. */
   private readonly inFlight = new Map<number, AbortController>();
   private readonly fileTrackers: FileTracker[] = [];
@@ -137,6 +140,7 @@ export class CheckerDaemon {
     if (this.plan.checkers.some((c) => c.config.type === 'PING_CHECK')) {
       this.restorePingRange = widenPingGroupRange((l) => this.o.log(l));
     }
+    this.openTcpLane();
     this.startFileChecks();
     this.startAddressWatch();
     this.apply(
@@ -152,6 +156,20 @@ export class CheckerDaemon {
       this.requestSync();
     }, REPAIR_INTERVAL_MS);
     return undefined;
+  }
+
+  /** TCP_CHECK results from the lane become engine events, as probeFor's would. */
+  private openTcpLane(): void {
+    if (this.tcpLane !== undefined || !this.plan.checkers.some((c) => c.config.type === 'TCP_CHECK')) return;
+    try {
+      this.tcpLane = TcpCheckLane.open((checkerId, ok, timedOut, durationMs) => {
+        this.lastProbe.set(checkerId, { durationMs, ok });
+        this.step({ kind: 'checker', checkerId, event: ok ? TCP_OK : timedOut ? TCP_TIMEOUT : TCP_FAILED });
+      });
+    } catch (e) {
+      // No addon at all: probeTcp falls back to node:net and warns once.
+      this.o.log(`TCP_CHECK: no native prober (${e instanceof Error ? e.message : String(e)})`);
+    }
   }
 
   /**
@@ -224,6 +242,7 @@ export class CheckerDaemon {
     // and stops the track files; results still on their way belong to the old checker ids.
     for (const c of this.inFlight.values()) c.abort();
     this.inFlight.clear();
+    this.tcpLane?.cancelAll();
     this.pending.length = 0;
     this.probeQueue.length = 0; // ids of the old plan
     for (const f of this.fileTrackers) f.stop();
@@ -247,6 +266,7 @@ export class CheckerDaemon {
     if (this.restorePingRange === undefined && plan.checkers.some((c) => c.config.type === 'PING_CHECK')) {
       this.restorePingRange = widenPingGroupRange((l) => this.o.log(l));
     }
+    this.openTcpLane();
     this.apply(t);
     this.startFileChecks();
     this.reporter?.poke();
@@ -265,6 +285,7 @@ export class CheckerDaemon {
     if (this.repairTimer !== undefined) clearInterval(this.repairTimer);
     this.stopAddressWatch();
     for (const c of this.inFlight.values()) c.abort();
+    this.tcpLane?.close();
     for (const f of this.fileTrackers) f.stop();
     await this.syncing;
     if (this.backend !== undefined && !this.o.dontReleaseIpvs) await this.backend.clear();
@@ -384,9 +405,14 @@ export class CheckerDaemon {
     const planned = this.plan.checkers[checkerId];
     if (planned === undefined) return;
     this.inFlight.get(checkerId)?.abort();
+    const c = planned.config;
+    if (c.type === 'TCP_CHECK' && this.tcpLane !== undefined) {
+      this.inFlight.delete(checkerId);
+      this.tcpLane.start(checkerId, c.connection);
+      return;
+    }
     const controller = new AbortController();
     this.inFlight.set(checkerId, controller);
-    const c = planned.config;
     if (c.type === 'MISC_CHECK') {
       const ids = runAsOf(c.script, this.config.global.defaultScriptUser);
       void runCommand(c.script, {
@@ -522,6 +548,11 @@ async function probeFor(
       return { ok: false, reason: 'internal_error', detail: `${c.type} has no probe`, durationMs: 0 };
   }
 }
+
+/** TCP_CHECK's three outcomes as probeEvent gives them (shared: events are read-only). */
+const TCP_OK = { kind: 'probe_result', ok: true } as const;
+const TCP_TIMEOUT = { kind: 'probe_result', ok: false, detail: 'timeout' } as const;
+const TCP_FAILED = { kind: 'probe_result', ok: false, detail: 'failed' } as const;
 
 /** The engine's probe_result: TCP_CHECK wants `timeout` vs anything else in `detail`. */
 function probeEvent(c: Checker, r: ProbeResult): { kind: 'probe_result'; ok: boolean; detail?: string } {

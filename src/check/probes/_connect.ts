@@ -166,7 +166,7 @@ function isTlsError(err: unknown): boolean {
 // ------------------------------------------------------------------ the native prober
 
 /** Per connection (the config object lives as long as its checker): encoded addresses. */
-interface Encoded {
+export interface Encoded {
   readonly target: string;
   readonly sockaddr: Uint8Array;
   readonly bindSockaddr: Uint8Array | null;
@@ -201,7 +201,6 @@ class SharedTcpProber {
   private readonly errnos = new Int32Array(TCP_PROBER_BATCH);
   private readonly out = new Int32Array(1);
   private readonly inFlight = new Map<number, InFlight>();
-  private readonly encoded = new WeakMap<CheckerConnection, Encoded>();
   private readonly prober: TcpProber;
   private nextId = 1;
 
@@ -210,7 +209,7 @@ class SharedTcpProber {
   }
 
   connect(conn: CheckerConnection, attempt: Attempt, keep: boolean, onConnected: InFlight['onConnected']): void {
-    const e = this.encode(conn);
+    const e = encodeConnection(this.native, conn);
     attempt.setTimeoutReason('connect_timeout', `connect to ${e.target} timed out`);
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
@@ -251,35 +250,43 @@ class SharedTcpProber {
       }
     }
   }
+}
 
-  private encode(conn: CheckerConnection): Encoded {
-    const cached = this.encoded.get(conn);
-    if (cached !== undefined) return cached;
-    const dst = conn.destination;
-    if (dst === undefined) throw new Error('encode: no destination'); // checked by the callers
-    // An IPv6 link-local destination needs its interface as scope id; bind_if names it.
-    const scopeId = dst.family === 6 && conn.bindInterface !== undefined ? this.native.ifNameToIndex(conn.bindInterface) : 0;
-    const sockaddr = dst.family === 6
-      ? encodeSockaddrIn6(dst.address, { port: dst.port, scopeId })
-      : encodeSockaddrIn(dst.address, { port: dst.port });
-    const b = conn.bindTo;
-    const bindSockaddr = b === undefined
-      ? null
-      : b.family === 6
-        ? encodeSockaddrIn6(b.address, { port: b.port, scopeId })
-        : encodeSockaddrIn(b.address, { port: b.port });
-    const e: Encoded = {
-      target: `[${dst.address}]:${dst.port}`,
-      sockaddr,
-      bindSockaddr,
-      ifname: conn.bindInterface === undefined ? null : new TextEncoder().encode(`${conn.bindInterface}\0`),
-      connectTo: `${dst.address}:${dst.port}`,
-      bindTo: b === undefined ? '' : b.port === 0 ? b.address : `${b.address}:${b.port}`,
-    };
-    // An interface that does not exist yet gets another look next time.
-    if (!(dst.family === 6 && conn.bindInterface !== undefined && scopeId === 0)) this.encoded.set(conn, e);
-    return e;
-  }
+const encodedCache = new WeakMap<CheckerConnection, Encoded>();
+
+/**
+ * The connect arguments of a checker's connection, encoded once (cached per connection
+ * object): the destination sockaddr (with the scope id of `bind_if` for an IPv6 link-local
+ * address), the bindto sockaddr, the NUL-terminated bind_if name and the texts of errors.
+ * Shared by the per-attempt prober (SharedTcpProber) and the TCP_CHECK lane (tcp_lane.ts).
+ */
+export function encodeConnection(native: Pick<NativeBinding, 'ifNameToIndex'>, conn: CheckerConnection): Encoded {
+  const cached = encodedCache.get(conn);
+  if (cached !== undefined) return cached;
+  const dst = conn.destination;
+  if (dst === undefined) throw new Error('encode: no destination'); // checked by the callers
+  // An IPv6 link-local destination needs its interface as scope id; bind_if names it.
+  const scopeId = dst.family === 6 && conn.bindInterface !== undefined ? native.ifNameToIndex(conn.bindInterface) : 0;
+  const sockaddr = dst.family === 6
+    ? encodeSockaddrIn6(dst.address, { port: dst.port, scopeId })
+    : encodeSockaddrIn(dst.address, { port: dst.port });
+  const b = conn.bindTo;
+  const bindSockaddr = b === undefined
+    ? null
+    : b.family === 6
+      ? encodeSockaddrIn6(b.address, { port: b.port, scopeId })
+      : encodeSockaddrIn(b.address, { port: b.port });
+  const e: Encoded = {
+    target: `[${dst.address}]:${dst.port}`,
+    sockaddr,
+    bindSockaddr,
+    ifname: conn.bindInterface === undefined ? null : new TextEncoder().encode(`${conn.bindInterface}\0`),
+    connectTo: `${dst.address}:${dst.port}`,
+    bindTo: b === undefined ? '' : b.port === 0 ? b.address : `${b.address}:${b.port}`,
+  };
+  // An interface that does not exist yet gets another look next time.
+  if (!(dst.family === 6 && conn.bindInterface !== undefined && scopeId === 0)) encodedCache.set(conn, e);
+  return e;
 }
 
 /** The reasons node:net's errors map to (connectErrorReason), from an errno name. */

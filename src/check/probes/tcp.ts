@@ -6,7 +6,8 @@
  * The connect runs in the addon's TCP prober (_connect.ts connectNative, native/
  * kats_tcp_probe.c): one nonblocking socket per check with `fwmark` (SO_MARK), `bind_if`
  * (SO_BINDTODEVICE) and `bindto`/`bind_port` applied before connect(), completion read
- * from SO_ERROR, the socket closed in C with a RST (see RESET_ON_CLOSE in _connect.ts) -
+ * from SO_ERROR, the SYN-ACK left un-ACKed and the socket closed in C with a RST (see
+ * RESET_ON_CLOSE in _connect.ts and docs/load-balancer.md) -
  * no net.Socket per check (bench/RESULTS.md, "Checker CPU"). Without the prober (an
  * addon built before it existed) the check falls back to node:net, without bind_if and
  * fwmark, and a warning says so once.

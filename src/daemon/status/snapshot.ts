@@ -490,28 +490,45 @@ export interface CheckerSnapshotOptions {
   readonly notify?: NotifierCounters;
 }
 
-function checksOf(plan: CheckPlanView, engine: CheckEngineView, v: number, r: number, o: CheckerSnapshotOptions): CheckStatus[] {
-  return plan.checkers
-    .filter((c) => c.virtualServer === v && c.realServer === r)
-    .map((c) => {
-      const slot = engine.checkers[c.id];
-      const probe = o.lastProbe?.(c.id);
-      return {
-        id: c.id,
-        type: c.config.type,
-        isUp: slot === undefined ? false : (slot.timed?.isUp ?? slot.externalUp),
-        ...(probe === undefined ? {} : { lastDurationS: probe.durationMs / 1000, lastOk: probe.ok }),
-      };
-    });
+type PlannedCheckerView = CheckPlanView['checkers'][number];
+
+/**
+ * The checkers of each real server, `byServer[v][r]`, in checker order: one pass over the
+ * checkers (a filter per real server was quadratic - at 5,000 real servers it was the
+ * checker process's largest JS cost, bench/RESULTS.md "Checker CPU").
+ */
+function checkersByServer(plan: CheckPlanView): PlannedCheckerView[][][] {
+  const byServer = plan.virtualServers.map((pv) => pv.context.realServers.map((): PlannedCheckerView[] => []));
+  for (const c of plan.checkers) byServer[c.virtualServer]?.[c.realServer]?.push(c);
+  return byServer;
 }
 
-function realServersOf(plan: CheckPlanView, engine: CheckEngineView, v: number, o: CheckerSnapshotOptions): RealServerStatus[] {
+function checksOf(planned: readonly PlannedCheckerView[], engine: CheckEngineView, o: CheckerSnapshotOptions): CheckStatus[] {
+  return planned.map((c) => {
+    const slot = engine.checkers[c.id];
+    const probe = o.lastProbe?.(c.id);
+    return {
+      id: c.id,
+      type: c.config.type,
+      isUp: slot === undefined ? false : (slot.timed?.isUp ?? slot.externalUp),
+      ...(probe === undefined ? {} : { lastDurationS: probe.durationMs / 1000, lastOk: probe.ok }),
+    };
+  });
+}
+
+function realServersOf(
+  plan: CheckPlanView,
+  engine: CheckEngineView,
+  v: number,
+  byServer: readonly (readonly (readonly PlannedCheckerView[])[])[],
+  o: CheckerSnapshotOptions,
+): RealServerStatus[] {
   const pv = plan.virtualServers[v];
   const rt = engine.virtualServers[v];
   if (pv === undefined || rt === undefined) return [];
   return pv.context.realServers.map((ctx, r) => {
     const s = rt.realServers[r];
-    const checks = checksOf(plan, engine, v, r, o);
+    const checks = checksOf(byServer[v]?.[r] ?? [], engine, o);
     const latencies = checks.flatMap((c) => (c.lastDurationS === undefined ? [] : [c.lastDurationS]));
     const traffic = o.traffic?.(v, r);
     return {
@@ -535,9 +552,10 @@ export function buildCheckerSnapshot(
   engine: CheckEngineView,
   o: CheckerSnapshotOptions,
 ): CheckerStatusSnapshot {
+  const byServer = checkersByServer(plan);
   const virtualServers = plan.virtualServers.map((pv, v): VirtualServerStatus => {
     const rt = engine.virtualServers[v];
-    const realServers = realServersOf(plan, engine, v, o);
+    const realServers = realServersOf(plan, engine, v, byServer, o);
     const ss = pv.context.sorryServer;
     const traffic = o.traffic?.(v);
     return {

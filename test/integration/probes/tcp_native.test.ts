@@ -33,6 +33,7 @@ const HTTPS = 8443;
 const SMTP = 8025;
 
 const TCP_URL = new URL('../../../src/check/probes/tcp.js', import.meta.url).href;
+const LANE_URL = new URL('../../../src/check/probes/tcp_lane.js', import.meta.url).href;
 const HTTP_URL = new URL('../../../src/check/probes/http.js', import.meta.url).href;
 const SMTP_URL = new URL('../../../src/check/probes/smtp.js', import.meta.url).href;
 
@@ -44,13 +45,22 @@ const CHILD = `
 const { probeTcp, tcpProbeMode, tcpProbesInFlight } = await import(${JSON.stringify(TCP_URL)});
 const { probeHttp } = await import(${JSON.stringify(HTTP_URL)});
 const { probeSmtp } = await import(${JSON.stringify(SMTP_URL)});
+const { TcpCheckLane } = await import(${JSON.stringify(LANE_URL)});
+// The checker daemon's TCP_CHECK path: one lane, checker id = the worker's index.
+const laneWaiting = new Map();
+const lane = TcpCheckLane.open((id, ok, timedOut, durationMs) => {
+  const w = laneWaiting.get(id);
+  laneWaiting.delete(id);
+  w?.({ ok, reason: ok ? 'ok' : timedOut ? 'timeout' : 'failed', detail: '', durationMs });
+});
+const probeLane = (q, w) => new Promise((resolve) => { laneWaiting.set(w, resolve); lane.start(w, q.conn); });
 const at = { file: 't', line: 1 };
 const http = (type, connection) => ({ type, at, alpha: false, delayLoopUs: 1e6, warmupUs: 0, retry: 1,
   delayBeforeRetryUs: 1e6, logAllFailures: false, connection, virtualhost: undefined, httpProtocol: '1.0',
   enableSni: false, fastRecovery: false,
   urls: [{ at, path: '/', digest: undefined, statusCodes: [{ min: 200, max: 299 }], virtualhost: undefined,
     regex: undefined, unimplemented: [] }] });
-const probe = (q) => q.kind === 'http' ? probeHttp(http('HTTP_GET', q.conn))
+const probe = (q, w) => q.kind === 'lane' ? probeLane(q, w) : q.kind === 'http' ? probeHttp(http('HTTP_GET', q.conn))
   : q.kind === 'ssl' ? probeHttp(http('SSL_GET', q.conn))
   : q.kind === 'smtp' ? probeSmtp({ connection: q.conn, heloName: 'kats.test' })
   : probeTcp({ connection: q.conn });
@@ -63,17 +73,17 @@ for await (const line of rl) {
   const before = fds();
   const results = [];
   let next = 0;
-  const worker = async () => {
+  const worker = async (w) => {
     while (next < q.repeat) {
       next++;
-      results.push(await probe(q));
+      results.push(await probe(q, w));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(100, q.repeat) }, worker));
+  await Promise.all(Array.from({ length: Math.min(100, q.repeat) }, (_, w) => worker(w)));
   const reasons = {};
   for (const r of results) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
   process.stdout.write(JSON.stringify({ first: results[0], reasons, maxMs: Math.max(...results.map((r) => r.durationMs)),
-    fdsBefore: before, fdsAfter: fds(), inFlight: tcpProbesInFlight() }) + '\\n');
+    fdsBefore: before, fdsAfter: fds(), inFlight: q.kind === 'lane' ? lane.inFlight() : tcpProbesInFlight() }) + '\\n');
 }
 `;
 
@@ -115,7 +125,7 @@ class ProbeChild {
     });
   }
 
-  run(conn: CheckerConnection, repeat = 1, kind: 'tcp' | 'http' | 'ssl' | 'smtp' = 'tcp'): Promise<Answer> {
+  run(conn: CheckerConnection, repeat = 1, kind: 'tcp' | 'lane' | 'http' | 'ssl' | 'smtp' = 'tcp'): Promise<Answer> {
     return new Promise((resolve) => {
       this.waiting.push((line) => resolve(JSON.parse(line) as Answer));
       this.child.stdin!.write(`${JSON.stringify({ conn, repeat, kind })}\n`);
@@ -179,9 +189,11 @@ async function setUp(t: TestContext): Promise<{ lab: Lab; probe: ProbeChild } | 
 `);
   nft(lab, 's', `table inet ktp {
   counter from_bind_port {}
+  counter bare_ack {}
   chain in {
     type filter hook input priority 0; policy accept;
     tcp dport ${DROPPED} drop
+    ip saddr ${C} tcp dport ${OPEN} tcp flags & (syn | ack | fin | rst) == ack counter name bare_ack
     ip saddr ${C_ETH1} tcp sport ${BIND_PORT} tcp dport ${OPEN} ${syn} counter name from_bind_port
   }
 }
@@ -306,6 +318,44 @@ test('native TCP_CHECK in a lab: outcomes, bind_if, fwmark, bindto, no fd leak',
       assert.deepEqual(many.reasons, { ok: 200 }, kind);
       assert.equal(many.fdsAfter, many.fdsBefore, `${kind}: fds before ${many.fdsBefore}, after ${many.fdsAfter}`);
     }
+  });
+
+  await t.test("the daemon's TCP_CHECK lane: the same outcomes, options and time-out, no fd leak", async () => {
+    const ok = await probe.run(conn(), 1, 'lane');
+    assert.equal(ok.first.reason, 'ok');
+    assert.equal((await probe.run(conn({ family: 6, address: S6 }), 1, 'lane')).first.reason, 'ok');
+    assert.equal((await probe.run(conn({ port: CLOSED }), 1, 'lane')).first.reason, 'failed');
+    const dropped = await probe.run(conn({ port: DROPPED, connectTimeoutUs: 300_000 }), 1, 'lane');
+    assert.equal(dropped.first.reason, 'timeout');
+    assert.ok(dropped.first.durationMs >= 299 && dropped.first.durationMs < 300 + 150, `${dropped.first.durationMs} ms`);
+    assert.equal(dropped.inFlight, 0, 'the timed-out socket was cancelled');
+    const e1 = counter(lab, 'c', 'eth1_syn');
+    const m0 = counter(lab, 'c', 'marked_syn');
+    const both = await probe.run(conn({ bindInterface: 'eth1', fwmark: MARK }), 1, 'lane');
+    assert.equal(both.first.reason, 'ok');
+    assert.equal(counter(lab, 'c', 'eth1_syn'), e1 + 1, 'bind_if eth1');
+    assert.equal(counter(lab, 'c', 'marked_syn'), m0 + 1, 'fwmark');
+    assert.equal((await probe.run(conn({ bindInterface: 'nosuch0' }), 1, 'lane')).first.reason, 'failed');
+    for (const [c, reason] of [[conn(), 'ok'], [conn({ port: CLOSED }), 'failed'],
+      [conn({ port: DROPPED, connectTimeoutUs: 50_000 }), 'timeout']] as const) {
+      const a = await probe.run(c, 1000, 'lane');
+      assert.deepEqual(a.reasons, { [reason]: 1000 });
+      assert.equal(a.fdsAfter, a.fdsBefore, `fds before ${a.fdsBefore}, after ${a.fdsAfter}`);
+      assert.equal(a.inFlight, 0);
+    }
+  });
+
+  await t.test('a TCP_CHECK never ACKs the SYN-ACK: it resets instead (TCP_QUICKACK off, as HAProxy)', async () => {
+    // The server then never accepts a connection for a check. A delayed ACK still goes out
+    // if the prober reads the completion more than 200 ms late (TCP_DELACK_MAX), so a
+    // loaded machine may show one or two; with quick ACKs every check sends one.
+    const before = counter(lab, 's', 'bare_ack');
+    for (const kind of ['tcp', 'lane'] as const) {
+      const a = await probe.run(conn(), 200, kind);
+      assert.deepEqual(a.reasons, { ok: 200 }, kind);
+    }
+    const acks = counter(lab, 's', 'bare_ack') - before;
+    assert.ok(acks <= 4, `${acks} bare ACKs for 400 checks`);
   });
 
   await t.test('1,000 probes of each outcome leave no file descriptor behind', async () => {
