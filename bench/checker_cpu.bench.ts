@@ -22,6 +22,11 @@
  *  haproxy-N  `haproxy -db -f cfg`: one backend of the same N servers, `check inter 1s`,
  *             `timeout check 1s`, `timeout connect 1s`; threads left to HAProxy (auto); an idle
  *             frontend on 127.0.0.1:8080 (HAProxy will not start without a listener).
+ *  haproxy-N-conntrack (big N only): the same, with empty nat prerouting/output chains in
+ *             hap, so that HAProxy's check connections are tracked and NAT-bound as ours
+ *             are in lb (our nftables data plane's hooks turn conntrack on there). The
+ *             target is against haproxy-N; this phase says how much of the difference is
+ *             that kernel path rather than the checker.
  * Each phase: start, wait for the first checks to arrive, warm up (--warmup s), then measure
  * over --window s: CPU = Δ(utime+stime) of the checker child (and of haproxy) from
  * /proc/<pid>/stat; children = Δ(cutime+cstime) (the nft commands the checker runs and
@@ -470,8 +475,17 @@ async function runOurs(
 async function runHaproxy(
   lab: Lab,
   listeners: readonly Listener[],
-  o: { phase: string; servers: number; warmupS: number; windowS: number; wireS?: number | undefined },
+  o: { phase: string; servers: number; warmupS: number; windowS: number; wireS?: number | undefined; conntrack?: boolean },
 ): Promise<PhaseResult> {
+  if (o.conntrack === true) {
+    // The hooks of our nftables data plane (src/lvs/nft_ruleset.ts: nat prerouting and
+    // output) with no rule in them: every check connection is then tracked and NAT-bound
+    // in hap, as ours are in lb.
+    lab.exec('hap', ['sysctl', '-qw', 'net.netfilter.nf_conntrack_tcp_timeout_time_wait=5'], true);
+    lab.exec('hap', ['nft', 'add table ip kats_ccpu_ct; ' +
+      'add chain ip kats_ccpu_ct prerouting { type nat hook prerouting priority dstnat; policy accept; }; ' +
+      'add chain ip kats_ccpu_ct output { type nat hook output priority -100; policy accept; }']);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'kats-ccpu-hap-'));
   const cfg = join(dir, 'haproxy.cfg');
   writeFileSync(cfg, haproxyConf(lab, o.servers));
@@ -493,6 +507,7 @@ async function runHaproxy(
   } finally {
     await d.stop('SIGTERM', 5_000);
     d.cleanup();
+    if (o.conntrack === true) lab.exec('hap', ['nft', 'delete table ip kats_ccpu_ct'], true);
   }
 }
 
@@ -547,6 +562,7 @@ async function main(): Promise<number> {
     const phases: (() => Promise<PhaseResult>)[] = [
       () => runOurs(lab, snap.bin, listeners, { phase: `ours-${big}`, servers: big, warmupS, windowS, wireS }),
       () => runHaproxy(lab, listeners, { phase: `haproxy-${big}`, servers: big, warmupS, windowS, wireS }),
+      () => runHaproxy(lab, listeners, { phase: `haproxy-${big}-conntrack`, servers: big, warmupS, windowS, conntrack: true }),
     ];
     if (small > 0) {
       phases.push(
@@ -589,6 +605,10 @@ async function main(): Promise<number> {
       console.log(
         `${n} servers: CPU per 1,000 checks ours/HAProxy = ${(ours.cpuPer1000 / theirs.cpuPer1000).toFixed(2)} (own), ${(ours.cpuWithChildrenPer1000 / theirs.cpuPer1000).toFixed(2)} (with nft children)`,
       );
+    }
+    const tracked = results.find((r) => r.phase === `haproxy-${n}-conntrack`);
+    if (ours && tracked) {
+      console.log(`${n} servers: ours/HAProxy with conntrack in its namespace too = ${(ours.cpuPer1000 / tracked.cpuPer1000).toFixed(2)}`);
     }
   }
   for (const r of results) {

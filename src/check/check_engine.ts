@@ -259,9 +259,20 @@ export function engineTimers(plan: CheckPlan, s: CheckEngineState, nowUs: number
   return due.length === 0 ? { state: s, actions: [] } : engineStepMany(plan, s, due, nowUs);
 }
 
-/** The earliest checker deadline, for the shell's single timer. */
-export function engineNextDeadlineUs(s: CheckEngineState): number | undefined {
+/**
+ * The earliest checker deadline, for the shell's single timer; with `among`, the earliest
+ * of those checkers only (the ones an event batch touched: the others' deadlines did not
+ * move, so a timer armed for them stays right).
+ */
+export function engineNextDeadlineUs(s: CheckEngineState, among?: readonly number[]): number | undefined {
   let min: number | undefined;
+  if (among !== undefined) {
+    for (const id of among) {
+      const d = s.checkers[id]?.timed?.deadlineUs;
+      if (d !== undefined && (min === undefined || d < min)) min = d;
+    }
+    return min;
+  }
   for (const slot of s.checkers) {
     const d = slot.timed?.deadlineUs;
     if (d !== undefined && (min === undefined || d < min)) min = d;

@@ -54,6 +54,8 @@ import { RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR } from '../net/netlink/codec.js'
  * kernel is compared with it again, so someone else's edits are repaired.
  */
 export const REPAIR_INTERVAL_MS = 5_000;
+/** Least time between two callbacks of the engine's timer (see rearm). */
+const TIMER_SPACING_MS = 5;
 /** Probes started per event-loop turn at most (see drainProbeQueue). */
 const PROBE_STARTS_PER_TURN = 200;
 /** ha_suspend without a netlink monitor: how often the local addresses are polled. */
@@ -92,6 +94,9 @@ export class CheckerDaemon {
   private readonly notifier: Notifier;
   private backend: LvsBackend | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (monotonic µs; Infinity: not armed), and when one last fired. */
+  private timerAtUs = Infinity;
+  private lastTimerUs = -Infinity;
   private stopped = false;
   private restorePingRange: (() => void) | undefined;
   /** TCP_CHECK's batch path (undefined: the addon has no prober, probeTcp is used). */
@@ -313,7 +318,16 @@ export class CheckerDaemon {
       this.flushScheduled = false;
       const batch = this.pending.splice(0);
       if (this.stopped || batch.length === 0) return;
-      this.apply(engineStepMany(this.plan, this.state, batch, monotonicUs()));
+      // A batch of checker events moves only those checkers' deadlines (rearm).
+      const touched: number[] = [];
+      for (const e of batch) {
+        if (e.kind !== 'checker') {
+          this.apply(engineStepMany(this.plan, this.state, batch, monotonicUs()));
+          return;
+        }
+        touched.push(e.checkerId);
+      }
+      this.apply(engineStepMany(this.plan, this.state, batch, monotonicUs()), touched);
     });
   }
 
@@ -328,12 +342,17 @@ export class CheckerDaemon {
           lastProbe: (id) => this.lastProbe.get(id),
           notify: this.notifier.counters(),
         }),
-      intervalMs: 1_000,
+      // Every change of a real server's state pokes a snapshot at once (apply()); the
+      // periodic one only refreshes the last probe times. Its size grows with the real
+      // servers (about 1 MB of JSON at 5,000), hence every 2 s rather than every second:
+      // still well inside the parent's 5 s staleness limit.
+      intervalMs: 2_000,
       onError: (e) => this.o.log(`status report: ${e instanceof Error ? e.message : String(e)}`),
     });
   }
 
-  private apply(t: EngineTransition): void {
+  /** `touched`: the only checkers whose deadlines the transition may have moved (rearm). */
+  private apply(t: EngineTransition, touched?: readonly number[]): void {
     const before = this.state;
     this.state = t.state;
     for (const a of t.actions) this.perform(a);
@@ -344,7 +363,7 @@ export class CheckerDaemon {
       this.requestSync();
       this.reporter?.poke();
     }
-    this.rearm();
+    this.rearm(touched);
   }
 
   private perform(a: EngineAction): void {
@@ -387,17 +406,34 @@ export class CheckerDaemon {
     }
   }
 
-  private rearm(): void {
+  /**
+   * Arms the engine's single timer for the earliest deadline. With `touched`, only those
+   * checkers are looked at: if none is due before the armed timer, it stays (it may then
+   * fire for a deadline that moved later, find nothing due, and re-arm after a full scan).
+   * Timer callbacks are at least TIMER_SPACING_MS apart: with 1,000 evenly spread checkers a
+   * callback (and a full scan of the checkers) per millisecond was most of the checker's
+   * JS time (bench/RESULTS.md, "Checker CPU"); a probe starts at most that much late.
+   */
+  private rearm(touched?: readonly number[]): void {
+    if (this.stopped) return;
+    if (touched !== undefined && this.timer !== undefined) {
+      const at = engineNextDeadlineUs(this.state, touched);
+      if (at === undefined || at >= this.timerAtUs) return;
+    }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.stopped) return;
+    this.timerAtUs = Infinity;
     const at = engineNextDeadlineUs(this.state);
     if (at === undefined) return;
-    const delayMs = Math.max(0, Math.ceil((at - monotonicUs()) / 1000));
+    const fireAt = Math.max(at, this.lastTimerUs + TIMER_SPACING_MS * 1000);
+    this.timerAtUs = fireAt;
+    const delayMs = Math.max(0, Math.ceil((fireAt - monotonicUs()) / 1000));
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.timerAtUs = Infinity;
       if (this.stopped) return;
-      this.apply(engineTimers(this.plan, this.state, monotonicUs()));
+      this.lastTimerUs = monotonicUs();
+      this.apply(engineTimers(this.plan, this.state, this.lastTimerUs));
     }, delayMs);
   }
 

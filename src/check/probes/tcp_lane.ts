@@ -59,7 +59,10 @@ export class TcpCheckLane {
   ) {}
 
   /** A lane on the addon's prober, or undefined when the addon has none (use probeTcp). */
-  static open(onResult: TcpLaneResult, native: NativeBinding = loadNative()): TcpCheckLane | undefined {
+  static open(
+    onResult: TcpLaneResult,
+    native: Pick<NativeBinding, 'tcpProber' | 'ifNameToIndex'> = loadNative(),
+  ): TcpCheckLane | undefined {
     const create = native.tcpProber;
     if (create === undefined) return undefined;
     const ids = new Int32Array(TCP_PROBER_BATCH);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { desiredDataPlane, engineStep, engineStepMany, engineStop, type EngineEvent } from '../../../src/check/check_engine.js';
+import { desiredDataPlane, engineNextDeadlineUs, engineStep, engineStepMany, engineStop, type EngineEvent } from '../../../src/check/check_engine.js';
 import { Harness, planFrom, tcpService, S } from './check_fixture.js';
 
 const TCP = '    TCP_CHECK {\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n    }';
@@ -268,4 +268,18 @@ test('property: engineStepMany(events) equals engineStep applied one event at a 
       },
     ),
   );
+});
+
+test('engineNextDeadlineUs: the earliest deadline, of all checkers or of the ones named', () => {
+  const h = new Harness(planFrom(tcpService(TCP, '', 2))).start();
+  assert.equal(engineNextDeadlineUs(h.state), 1_000_000, 'both first runs at the bootstrap delay');
+  assert.deepEqual(h.advance(1_000_000), [0, 1]);
+  assert.equal(engineNextDeadlineUs(h.state), undefined, 'a probing checker has no deadline');
+  h.feed(0, { kind: 'probe_result', ok: true });
+  h.nowUs = 1_500_000;
+  h.feed(1, { kind: 'probe_result', ok: true });
+  assert.equal(engineNextDeadlineUs(h.state), 7_000_000, 'delay_loop (6 s) after each result');
+  assert.equal(engineNextDeadlineUs(h.state, [1]), 7_500_000);
+  assert.equal(engineNextDeadlineUs(h.state, [1, 0]), 7_000_000);
+  assert.equal(engineNextDeadlineUs(h.state, []), undefined);
 });
