@@ -251,16 +251,28 @@ export function engineStepMany(plan: CheckPlan, s: CheckEngineState, events: rea
 
 const TIMER_EVENT: CheckerEvent = { kind: 'timer' };
 
-/** Fires every checker whose deadline has passed (in checker order). */
-export function engineTimers(plan: CheckPlan, s: CheckEngineState, nowUs: number): EngineTransition {
-  const due: EngineEvent[] = [];
+/**
+ * The checkers whose deadline has passed (in checker order), and the earliest deadline of
+ * the others: one scan gives the shell both what to fire and, with the fired checkers'
+ * new deadlines, where to re-arm (bench/RESULTS.md, "Checker CPU").
+ */
+export function engineDueCheckers(s: CheckEngineState, nowUs: number): { readonly due: number[]; readonly nextOtherUs: number | undefined } {
+  const due: number[] = [];
+  let nextOtherUs: number | undefined;
   const checkers = s.checkers;
-  // A plain loop: this scan runs on every timer callback (bench/RESULTS.md, "Checker CPU").
   for (let id = 0; id < checkers.length; id++) {
     const d = checkers[id]?.timed?.deadlineUs;
-    if (d !== undefined && d <= nowUs) due.push({ kind: 'checker', checkerId: id, event: TIMER_EVENT });
+    if (d === undefined) continue;
+    if (d <= nowUs) due.push(id);
+    else if (nextOtherUs === undefined || d < nextOtherUs) nextOtherUs = d;
   }
-  return due.length === 0 ? { state: s, actions: [] } : engineStepMany(plan, s, due, nowUs);
+  return { due, nextOtherUs };
+}
+
+/** Fires every checker whose deadline has passed (in checker order). */
+export function engineTimers(plan: CheckPlan, s: CheckEngineState, nowUs: number, due = engineDueCheckers(s, nowUs).due): EngineTransition {
+  if (due.length === 0) return { state: s, actions: [] };
+  return engineStepMany(plan, s, due.map((checkerId) => ({ kind: 'checker', checkerId, event: TIMER_EVENT })), nowUs);
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   engineStart,
   engineStepMany,
   engineStop,
+  engineDueCheckers,
   engineTimers,
   initialEngineState,
   type CheckEngineState,
@@ -351,8 +352,12 @@ export class CheckerDaemon {
     });
   }
 
-  /** `touched`: the only checkers whose deadlines the transition may have moved (rearm). */
-  private apply(t: EngineTransition, touched?: readonly number[]): void {
+  /**
+   * `touched`: the only checkers whose deadlines the transition may have moved; with
+   * `othersNextUs` (the earliest deadline of all the others) the timer is re-armed without
+   * a scan (rearm).
+   */
+  private apply(t: EngineTransition, touched?: readonly number[], othersNextUs?: number): void {
     const before = this.state;
     this.state = t.state;
     for (const a of t.actions) this.perform(a);
@@ -363,7 +368,7 @@ export class CheckerDaemon {
       this.requestSync();
       this.reporter?.poke();
     }
-    this.rearm(touched);
+    this.rearm(touched, othersNextUs);
   }
 
   private perform(a: EngineAction): void {
@@ -414,16 +419,18 @@ export class CheckerDaemon {
    * callback (and a full scan of the checkers) per millisecond was most of the checker's
    * JS time (bench/RESULTS.md, "Checker CPU"); a probe starts at most that much late.
    */
-  private rearm(touched?: readonly number[]): void {
+  private rearm(touched?: readonly number[], othersNextUs?: number): void {
     if (this.stopped) return;
-    if (touched !== undefined && this.timer !== undefined) {
+    if (touched !== undefined && othersNextUs === undefined && this.timer !== undefined) {
       const at = engineNextDeadlineUs(this.state, touched);
       if (at === undefined || at >= this.timerAtUs) return;
     }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAtUs = Infinity;
-    const at = engineNextDeadlineUs(this.state);
+    const at = touched !== undefined && othersNextUs !== undefined
+      ? minDeadline(othersNextUs, engineNextDeadlineUs(this.state, touched))
+      : engineNextDeadlineUs(this.state);
     if (at === undefined) return;
     const fireAt = Math.max(at, this.lastTimerUs + TIMER_SPACING_MS * 1000);
     this.timerAtUs = fireAt;
@@ -432,8 +439,12 @@ export class CheckerDaemon {
       this.timer = undefined;
       this.timerAtUs = Infinity;
       if (this.stopped) return;
-      this.lastTimerUs = monotonicUs();
-      this.apply(engineTimers(this.plan, this.state, this.lastTimerUs));
+      const now = monotonicUs();
+      this.lastTimerUs = now;
+      const { due, nextOtherUs } = engineDueCheckers(this.state, now);
+      const t = engineTimers(this.plan, this.state, now, due);
+      if (nextOtherUs === undefined) this.apply(t);
+      else this.apply(t, due, nextOtherUs);
     }, delayMs);
   }
 
@@ -583,6 +594,10 @@ async function probeFor(
     case 'BFD_CHECK':
       return { ok: false, reason: 'internal_error', detail: `${c.type} has no probe`, durationMs: 0 };
   }
+}
+
+function minDeadline(a: number, b: number | undefined): number {
+  return b === undefined || a < b ? a : b;
 }
 
 /** TCP_CHECK's three outcomes as probeEvent gives them (shared: events are read-only). */

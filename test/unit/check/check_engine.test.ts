@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { desiredDataPlane, engineNextDeadlineUs, engineStep, engineStepMany, engineStop, type EngineEvent } from '../../../src/check/check_engine.js';
+import { desiredDataPlane, engineDueCheckers, engineNextDeadlineUs, engineStep, engineStepMany, engineStop, type EngineEvent } from '../../../src/check/check_engine.js';
 import { Harness, planFrom, tcpService, S } from './check_fixture.js';
 
 const TCP = '    TCP_CHECK {\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n    }';
@@ -282,4 +282,7 @@ test('engineNextDeadlineUs: the earliest deadline, of all checkers or of the one
   assert.equal(engineNextDeadlineUs(h.state, [1]), 7_500_000);
   assert.equal(engineNextDeadlineUs(h.state, [1, 0]), 7_000_000);
   assert.equal(engineNextDeadlineUs(h.state, []), undefined);
+  assert.deepEqual(engineDueCheckers(h.state, 6_999_999), { due: [], nextOtherUs: 7_000_000 });
+  assert.deepEqual(engineDueCheckers(h.state, 7_000_000), { due: [0], nextOtherUs: 7_500_000 });
+  assert.deepEqual(engineDueCheckers(h.state, 8_000_000), { due: [0, 1], nextOtherUs: undefined });
 });
