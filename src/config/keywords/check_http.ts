@@ -35,7 +35,7 @@ export const REGEX_OPTION_NAMES: ReadonlySet<string> = new Set([
   'allow_empty_class', 'alt_bsux', 'auto_callout', 'caseless', 'dollar_endonly', 'dotall',
   'dupnames', 'extended', 'firstline', 'match_unset_backref', 'multiline', 'never_ucp',
   'never_utf', 'no_auto_capture', 'no_auto_possess', 'no_dotstar_anchor', 'no_start_optimize',
-  'ucp', 'ungreedy', 'utf',
+  'ucp', 'ungreedy', 'utf', 'never_backslash_c', 'alt_circumflex', 'alt_verbnames', 'use_offset_limit',
 ]);
 
 function httpSpec(ctx: Ctx): HttpSpec | undefined {

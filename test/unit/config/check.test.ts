@@ -164,6 +164,13 @@ test('regex options without a regex are only logged; regex_stack is kept raw', (
   assert.ok(notices(p).includes('regex parameters specified without regex'));
 });
 
+test('regex_options: every name of keepalived 2.2.7 is kept (check_http.c regex_options table)', () => {
+  const names = 'never_backslash_c alt_circumflex alt_verbnames use_offset_limit dotall';
+  const p = withChecks(`  HTTP_GET {\n   url {\n    path /\n    regex "ok"\n    regex_options ${names}\n   }\n  }`);
+  assert.equal(p.exitCode, 0);
+  assert.deepEqual(checker(p, 'HTTP_GET').urls[0]?.regex?.options, names.split(' '));
+});
+
 test('SSL block: replacing values is reported', () => {
   const p = parseText(
     'SSL {\n password secret\n ca /etc/ca.pem\n certificate\n}\nSSL {\n key /x\n key /y\n}\n' +
