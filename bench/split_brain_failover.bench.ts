@@ -33,15 +33,15 @@
  * Variant order rotates run by run to spread machine noise.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { Lab, labProblem } from '../src/lab/netns.js';
 import { instanceConfig, REPO_ROOT, type Daemon, type LogLine } from '../src/lab/daemons.js';
 import { startEtcd, type EtcdInstance } from '../src/lab/etcd.js';
 import { Capture, type Packet } from './lib/capture.js';
 import { snapshotBuild, startDaemonWith } from './lib/snapshot.js';
 import { fmt, ratio, summarize, type Summary } from './lib/stats.js';
+import { keepRunLogs } from './lib/run_logs.js';
 import { arg, sleep, runMain } from './lib/args.js';
 
 const MDI_MS = 3000 + ((256 - 100) / 256) * 1000; // 3609.375
@@ -225,13 +225,7 @@ async function runOne(run: number, variant: Variant, scenario: Scenario, logDir:
         { name: 'etcd', text: ctx.etcd?.output() ?? '' },
         { name: 'macs', text: `a ${ctx.macA}\nb ${ctx.macB}` },
       ];
-      if (logDir !== undefined) {
-        mkdirSync(logDir, { recursive: true });
-        for (const p of parts) writeFileSync(join(logDir, `${base}.${p.name}.txt`), `${p.text}\n`);
-      }
-      if (error !== undefined) {
-        for (const dm of ctx.daemons) process.stderr.write(`--- ${base} ${dm.host} log (tail)\n${dm.lines.slice(-20).map((l) => l.text).join('\n')}\n`);
-      }
+      keepRunLogs({ logDir, base, parts, daemons: ctx.daemons, error });
     }
     for (const dm of ctx.daemons) dm.cleanup();
     await ctx.etcd?.stop();

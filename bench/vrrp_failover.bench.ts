@@ -27,14 +27,14 @@
  * The daemons alternate run by run (and scenario by scenario) to spread machine noise.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { Lab, labProblem } from '../test/lab/netns_lab.js';
 import { instanceConfig, REPO_ROOT, type Daemon, type DaemonKind } from '../test/lab/daemons.js';
 import { AddrMonitor, Capture, type Packet } from './lib/capture.js';
 import { snapshotBuild, startDaemonWith } from './lib/snapshot.js';
 import { fmt, ratio, summarize } from './lib/stats.js';
+import { keepRunLogs } from './lib/run_logs.js';
 import { arg, sleep, runMain } from './lib/args.js';
 
 const MDI_MS = 3000 + ((256 - 100) / 256) * 1000; // 3609.375
@@ -312,13 +312,7 @@ async function runScenario(run: number, kind: DaemonKind, scenario: Scenario, lo
         ...ctx.extras.map((x) => ({ name: x.name, text: x.text() })),
         { name: 'macs', text: `a ${ctx.macA}\nb ${ctx.macB}` },
       ];
-      if (logDir !== undefined) {
-        mkdirSync(logDir, { recursive: true });
-        for (const p of parts) writeFileSync(join(logDir, `${base}.${p.name}.txt`), `${p.text}\n`);
-      }
-      if (error !== undefined) {
-        for (const dm of ctx.daemons) process.stderr.write(`--- ${base} ${dm.host} log (tail)\n${dm.lines.slice(-20).map((l) => l.text).join('\n')}\n`);
-      }
+      keepRunLogs({ logDir, base, parts, daemons: ctx.daemons, error });
     }
     for (const dm of ctx.daemons) dm.cleanup();
     await lab.destroy();

@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
-import { instanceConfig, startDaemon, type Daemon } from '../lab/daemons.js';
+import { killDaemons, printDaemonLogs, instanceConfig, startDaemon, type Daemon } from '../lab/daemons.js';
 import { startEtcd, type EtcdInstance } from '../../src/lab/etcd.js';
 
 const NET = 233;
@@ -102,11 +102,10 @@ async function withLab(
   try {
     await body(lab, daemons, dir);
   } catch (e) {
-    for (const d of daemons) process.stderr.write(`--- ${t.name}: ${d.host} log\n${d.lines.map((l) => l.text).join('\n')}\n`);
+    printDaemonLogs(t.name, daemons);
     throw e;
   } finally {
-    await Promise.all(daemons.map((d) => d.stop('SIGKILL', 1000)));
-    for (const d of daemons) d.cleanup();
+    await killDaemons(daemons);
     for (const f of extraCleanup) await f();
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });

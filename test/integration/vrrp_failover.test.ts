@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
-import { instanceConfig, startDaemon, type Daemon } from '../lab/daemons.js';
+import { killDaemons, printDaemonLogs, instanceConfig, startDaemon, type Daemon } from '../lab/daemons.js';
 
 const VIP = '10.231.0.100';
 /** Master_Down_Interval at advert_int 1, priority 100: 3 s + (256 - 100)/256 s. */
@@ -37,11 +37,10 @@ async function withLab(t: { name: string }, body: (lab: Lab, daemons: Daemon[]) 
   try {
     await body(lab, daemons);
   } catch (e) {
-    for (const d of daemons) process.stderr.write(`--- ${t.name}: ${d.host} log\n${d.lines.map((l) => l.text).join('\n')}\n`);
+    printDaemonLogs(t.name, daemons);
     throw e;
   } finally {
-    await Promise.all(daemons.map((d) => d.stop('SIGKILL', 1000)));
-    for (const d of daemons) d.cleanup();
+    await killDaemons(daemons);
     await lab.destroy();
   }
 }

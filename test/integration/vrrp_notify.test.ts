@@ -22,7 +22,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
-import { startDaemon, type Daemon, type DaemonKind } from '../lab/daemons.js';
+import { killDaemons, startDaemon, type Daemon, type DaemonKind } from '../lab/daemons.js';
 
 const NET = 192;
 const VIP = `10.${NET}.0.100`;
@@ -123,8 +123,7 @@ async function scenario(t: { name: string }, kind: DaemonKind): Promise<Recorded
     dump(t, daemons);
     throw e;
   } finally {
-    await Promise.all(daemons.map((d) => d.stop('SIGKILL', 1000)));
-    for (const d of daemons) d.cleanup();
+    await killDaemons(daemons);
     await lab.destroy();
     reader.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -224,8 +223,7 @@ vrrp_instance VI_1 {
     dump(t, daemons);
     throw e;
   } finally {
-    await Promise.all(daemons.map((d) => d.stop('SIGKILL', 1000)));
-    for (const d of daemons) d.cleanup();
+    await killDaemons(daemons);
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,7 +12,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
-import { REPO_ROOT, startDaemon, type Daemon, type DaemonKind } from '../lab/daemons.js';
+import { killDaemons, REPO_ROOT, startDaemon, type Daemon, type DaemonKind } from '../lab/daemons.js';
 
 const NET = 193;
 const PORT = 2525;
@@ -111,8 +111,7 @@ async function scenario(t: TestContext, kind: DaemonKind): Promise<Mail[]> {
     for (const d of daemons) process.stderr.write(`--- ${t.name}: ${d.host}/${d.kind}\n${d.lines.map((l) => l.text).join('\n')}\n`);
     throw e;
   } finally {
-    await Promise.all(daemons.map((d) => d.stop('SIGKILL', 1000)));
-    for (const d of daemons) d.cleanup();
+    await killDaemons(daemons);
     await lab.destroy();
   }
 }

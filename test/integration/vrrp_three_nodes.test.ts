@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
-import { instanceConfig, startDaemon, type Daemon } from '../lab/daemons.js';
+import { killDaemons, printDaemonLogs, instanceConfig, startDaemon, type Daemon } from '../lab/daemons.js';
 
 const NET = 190;
 const VIP = `10.${NET}.0.100`;
@@ -88,11 +88,10 @@ test('three keepalived-ts routers (150/120/100): election, kill -9 → the 120 t
     assert.ok(!c.lines.slice(markC2).some((l) => /Entering MASTER STATE/.test(l.text)), 'the 100 stayed BACKUP during the preemption');
     assert.equal(c.lines.filter((l) => /Entering MASTER STATE/.test(l.text)).length, cMasterBefore, 'the 100 never became MASTER after start-up');
   } catch (e) {
-    for (const d of daemons) process.stderr.write(`--- ${t.name}: ${d.host} log\n${d.lines.map((l) => l.text).join('\n')}\n`);
+    printDaemonLogs(t.name, daemons);
     throw e;
   } finally {
-    await Promise.all(daemons.map((d) => d.stop('SIGKILL', 1000)));
-    for (const d of daemons) d.cleanup();
+    await killDaemons(daemons);
     await lab.destroy();
   }
 });

@@ -18,7 +18,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Lab, skipUnlessLab } from '../lab/netns_lab.js';
-import { startDaemon, type Daemon, type DaemonKind } from '../lab/daemons.js';
+import { killDaemons, startDaemon, type Daemon, type DaemonKind } from '../lab/daemons.js';
 
 const NET = 191;
 const VIP = `10.${NET}.0.100`;
@@ -140,8 +140,7 @@ async function scenario(t: { name: string }, kind: DaemonKind): Promise<Snapshot
     dump(t, daemons);
     throw e;
   } finally {
-    await Promise.all(daemons.map((d) => d.stop('SIGKILL', 1000)));
-    for (const d of daemons) d.cleanup();
+    await killDaemons(daemons);
     await lab.destroy();
   }
 }
@@ -214,8 +213,7 @@ async function deletionScenario(t: { name: string }, kind: DaemonKind): Promise<
     dump(t, daemons);
     throw e;
   } finally {
-    await Promise.all(daemons.map((d) => d.stop('SIGKILL', 1000)));
-    for (const d of daemons) d.cleanup();
+    await killDaemons(daemons);
     await lab.destroy();
   }
 }
