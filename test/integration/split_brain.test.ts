@@ -170,12 +170,16 @@ test('split brain without protection: VRRP dropped → both MASTER; on heal the 
     writeFileSync(script, `#!/bin/sh\necho "$@" >> ${out}\n`);
     chmodSync(script, 0o755);
     const extra = `  notify_split_brain "${script}"`;
+    // b starts once a is MASTER: started together, the two Master_Down_Intervals differ by
+    // only 59 ms, and a slow start of a lets b win the first election (then a preempts).
     const a = startDaemon(lab, 'a', 'keepalived-ts', config({ name: 'lb_a', priority: 150, extra }));
-    const b = startDaemon(lab, 'b', 'keepalived-ts', config({ name: 'lb_b', priority: 100, extra }));
-    daemons.push(a, b);
+    daemons.push(a);
     await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
-    await sleep(ADVERT_MS * 2);
-    assert.ok(!b.has(/Entering MASTER STATE/));
+    const b = startDaemon(lab, 'b', 'keepalived-ts', config({ name: 'lb_b', priority: 100, extra }));
+    daemons.push(b);
+    await b.waitFor(/\(VI_1\) Entering BACKUP STATE/, 8_000);
+    await sleep(MDI_B_MS + ADVERT_MS);
+    assert.ok(!b.has(/Entering MASTER STATE/), 'b stays BACKUP while it hears a');
 
     nft(lab, 'b', DROP_VRRP);
     await b.waitFor(/\(VI_1\) Entering MASTER STATE/, MDI_B_MS + 2_000);
@@ -201,9 +205,12 @@ test('redundant heartbeat path: VRRP dropped on eth0 → no split brain, the dea
     const path = (src: string, peer: string) =>
       `  heartbeat_path {\n    interface hb0\n    unicast_src_ip ${src}\n    unicast_peer {\n      ${peer}\n    }\n  }`;
     const a = startDaemon(lab, 'a', 'keepalived-ts', config({ name: 'lb_a', priority: 150, extra: path(HB_A, HB_B) }));
-    const b = startDaemon(lab, 'b', 'keepalived-ts', config({ name: 'lb_b', priority: 100, extra: path(HB_B, HB_A) }));
-    daemons.push(a, b);
+    daemons.push(a);
     await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
+    const b = startDaemon(lab, 'b', 'keepalived-ts', config({ name: 'lb_b', priority: 100, extra: path(HB_B, HB_A) }));
+    daemons.push(b);
+    await b.waitFor(/\(VI_1\) Entering BACKUP STATE/, 8_000);
+    await sleep(ADVERT_MS * 2);
 
     nft(lab, 'a', DROP_VRRP_ETH0);
     nft(lab, 'b', DROP_VRRP_ETH0);
@@ -230,10 +237,12 @@ test('gateway arbiter: an isolated backup never holds the VIP; a master that los
     const top = `vrrp_arbiter GW {\n  reference ${G_IP}\n  interval 0.2\n  timeout 0.15\n  fall 2\n  rise 2\n}\n`;
     const extra = '  arbiter GW';
     const a = startDaemon(lab, 'a', 'keepalived-ts', config({ name: 'lb_a', priority: 150, extra, top }));
-    const b = startDaemon(lab, 'b', 'keepalived-ts', config({ name: 'lb_b', priority: 100, extra, top }));
-    daemons.push(a, b);
+    daemons.push(a);
     await a.waitFor(/\(VI_1\) arbiter granted takeover/, 8_000);
     await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 1_000);
+    const b = startDaemon(lab, 'b', 'keepalived-ts', config({ name: 'lb_b', priority: 100, extra, top }));
+    daemons.push(b);
+    await b.waitFor(/\(VI_1\) Entering BACKUP STATE/, 8_000);
 
     // b cut off from everything: it cannot hear a and cannot reach the gateway.
     nft(lab, 'b', DROP_ETH0);

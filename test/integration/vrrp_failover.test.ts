@@ -48,11 +48,15 @@ async function withLab(t: { name: string }, body: (lab: Lab, daemons: Daemon[]) 
 test('two keepalived-ts routers: election, kill -9 of the master, re-election by preemption, graceful stop', async (t) => {
   if (skipUnlessLab(t, ['ping'])) return;
   await withLab(t, async (lab, daemons) => {
+    // b starts once a is MASTER: started together, their Master_Down_Intervals differ by
+    // 195 ms only, and a slow start of a would let b win the first election.
     const a = startDaemon(lab, 'a', 'keepalived-ts', instanceConfig({ priority: 150, vip: `${VIP}/24`, password: 'kats' }));
-    const b = startDaemon(lab, 'b', 'keepalived-ts', instanceConfig({ priority: 100, vip: `${VIP}/24`, password: 'kats' }));
-    daemons.push(a, b);
+    daemons.push(a);
     await a.waitFor(/\(VI_1\) Entering MASTER STATE/, 8_000);
-    await b.waitFor(/\(VI_1\) Entering BACKUP STATE \(init\)/, 2_000);
+    const b = startDaemon(lab, 'b', 'keepalived-ts', instanceConfig({ priority: 100, vip: `${VIP}/24`, password: 'kats' }));
+    daemons.push(b);
+    await b.waitFor(/\(VI_1\) Entering BACKUP STATE \(init\)/, 8_000);
+    await new Promise((r) => setTimeout(r, 1_500));
     assert.ok(hasVip(lab, 'a'), 'VIP on the master');
     assert.ok(!hasVip(lab, 'b'), 'no VIP on the backup');
     assert.ok(clientReachesVip(lab), 'client reaches the VIP on a');
