@@ -251,49 +251,30 @@ export function engineStepMany(plan: CheckPlan, s: CheckEngineState, events: rea
 
 const TIMER_EVENT: CheckerEvent = { kind: 'timer' };
 
-/**
- * The checkers whose deadline has passed (in checker order), and the earliest deadline of
- * the others: one scan gives the shell both what to fire and, with the fired checkers'
- * new deadlines, where to re-arm (bench/RESULTS.md, "Checker CPU").
- */
-export function engineDueCheckers(s: CheckEngineState, nowUs: number): { readonly due: number[]; readonly nextOtherUs: number | undefined } {
+/** The checkers whose deadline has passed, in checker order (a full scan). */
+export function engineDueCheckers(s: CheckEngineState, nowUs: number): number[] {
   const due: number[] = [];
-  let nextOtherUs: number | undefined;
   const checkers = s.checkers;
   for (let id = 0; id < checkers.length; id++) {
     const d = checkers[id]?.timed?.deadlineUs;
-    if (d === undefined) continue;
-    if (d <= nowUs) due.push(id);
-    else if (nextOtherUs === undefined || d < nextOtherUs) nextOtherUs = d;
+    if (d !== undefined && d <= nowUs) due.push(id);
   }
-  return { due, nextOtherUs };
+  return due;
 }
 
-/** Fires every checker whose deadline has passed (in checker order). */
-export function engineTimers(plan: CheckPlan, s: CheckEngineState, nowUs: number, due = engineDueCheckers(s, nowUs).due): EngineTransition {
+/**
+ * Fires the checkers in `due` (by default every checker whose deadline has passed). The
+ * daemon passes the due checkers of its deadline index (check/deadline_queue.ts) instead
+ * of scanning: a checker not yet due is left alone either way.
+ */
+export function engineTimers(plan: CheckPlan, s: CheckEngineState, nowUs: number, due = engineDueCheckers(s, nowUs)): EngineTransition {
   if (due.length === 0) return { state: s, actions: [] };
   return engineStepMany(plan, s, due.map((checkerId) => ({ kind: 'checker', checkerId, event: TIMER_EVENT })), nowUs);
 }
 
-/**
- * The earliest checker deadline, for the shell's single timer; with `among`, the earliest
- * of those checkers only (the ones an event batch touched: the others' deadlines did not
- * move, so a timer armed for them stays right).
- */
-export function engineNextDeadlineUs(s: CheckEngineState, among?: readonly number[]): number | undefined {
-  let min: number | undefined;
-  if (among !== undefined) {
-    for (const id of among) {
-      const d = s.checkers[id]?.timed?.deadlineUs;
-      if (d !== undefined && (min === undefined || d < min)) min = d;
-    }
-    return min;
-  }
-  for (const slot of s.checkers) {
-    const d = slot.timed?.deadlineUs;
-    if (d !== undefined && (min === undefined || d < min)) min = d;
-  }
-  return min;
+/** Checker `id`'s deadline (undefined: none, e.g. probing or stopped), for the daemon's index. */
+export function engineCheckerDeadlineUs(s: CheckEngineState, id: number): number | undefined {
+  return s.checkers[id]?.timed?.deadlineUs;
 }
 
 /** Shutdown: clear_services (lvs_flush_on_stop off); omega sends the down notifies. */

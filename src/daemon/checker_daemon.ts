@@ -13,11 +13,10 @@ import type { KeepalivedConfig } from '../config/model.js';
 import type { Checker, SslConfig } from '../config/model/lvs.js';
 import {
   desiredDataPlane,
-  engineNextDeadlineUs,
+  engineCheckerDeadlineUs,
   engineStart,
   engineStepMany,
   engineStop,
-  engineDueCheckers,
   engineTimers,
   initialEngineState,
   type CheckEngineState,
@@ -25,6 +24,7 @@ import {
   type EngineEvent,
   type EngineTransition,
 } from '../check/check_engine.js';
+import { DeadlineQueue } from '../check/deadline_queue.js';
 import { planChecks, type CheckPlan } from '../check/checker_plan.js';
 import { engineReload } from '../check/engine_reload.js';
 import type { ProbeResult } from '../check/probes/probe_result.js';
@@ -98,6 +98,8 @@ export class CheckerDaemon {
   /** When the armed timer fires (monotonic µs; Infinity: not armed), and when one last fired. */
   private timerAtUs = Infinity;
   private lastTimerUs = -Infinity;
+  /** Every checker's deadline, kept in step with the engine's state by apply(). */
+  private readonly deadlines = new DeadlineQueue();
   private stopped = false;
   private restorePingRange: (() => void) | undefined;
   /** TCP_CHECK's batch path (undefined: the addon has no prober, probeTcp is used). */
@@ -319,7 +321,7 @@ export class CheckerDaemon {
       this.flushScheduled = false;
       const batch = this.pending.splice(0);
       if (this.stopped || batch.length === 0) return;
-      // A batch of checker events moves only those checkers' deadlines (rearm).
+      // A batch of checker events moves only those checkers' deadlines (apply).
       const touched: number[] = [];
       for (const e of batch) {
         if (e.kind !== 'checker') {
@@ -353,22 +355,24 @@ export class CheckerDaemon {
   }
 
   /**
-   * `touched`: the only checkers whose deadlines the transition may have moved; with
-   * `othersNextUs` (the earliest deadline of all the others) the timer is re-armed without
-   * a scan (rearm).
+   * `touched`: the only checkers whose deadlines the transition may have moved (a batch of
+   * their events, or the timer firing them); only those are re-read into the deadline
+   * index. Without it every deadline is re-read (start, reload, ha_suspend).
    */
-  private apply(t: EngineTransition, touched?: readonly number[], othersNextUs?: number): void {
+  private apply(t: EngineTransition, touched?: readonly number[]): void {
     const before = this.state;
     this.state = t.state;
     for (const a of t.actions) this.perform(a);
-    // Most transitions only move a checker's deadline: reconcile when the plane changes.
     // The data plane follows the virtual servers' state only (most events just move a
     // checker's deadline); requestSync compares the planes once per batch.
     if (before.virtualServers !== t.state.virtualServers) {
       this.requestSync();
       this.reporter?.poke();
     }
-    this.rearm(touched, othersNextUs);
+    const state = this.state;
+    if (touched === undefined) this.deadlines.rebuild(state.checkers.length, (id) => engineCheckerDeadlineUs(state, id));
+    else for (const id of touched) this.deadlines.set(id, engineCheckerDeadlineUs(state, id));
+    this.rearm();
   }
 
   private perform(a: EngineAction): void {
@@ -412,27 +416,24 @@ export class CheckerDaemon {
   }
 
   /**
-   * Arms the engine's single timer for the earliest deadline. With `touched`, only those
-   * checkers are looked at: if none is due before the armed timer, it stays (it may then
-   * fire for a deadline that moved later, find nothing due, and re-arm after a full scan).
+   * Arms the engine's single timer for the earliest deadline in the index; a timer already
+   * armed for that time or earlier stays (it may then fire with nothing due, and re-arm).
    * Timer callbacks are at least TIMER_SPACING_MS apart: with 1,000 evenly spread checkers a
-   * callback (and a full scan of the checkers) per millisecond was most of the checker's
-   * JS time (bench/RESULTS.md, "Checker CPU"); a probe starts at most that much late.
+   * callback per millisecond was most of the checker's JS time (bench/RESULTS.md, "Checker
+   * CPU"); a probe starts at most that much late.
    */
-  private rearm(touched?: readonly number[], othersNextUs?: number): void {
+  private rearm(): void {
     if (this.stopped) return;
-    if (touched !== undefined && othersNextUs === undefined && this.timer !== undefined) {
-      const at = engineNextDeadlineUs(this.state, touched);
-      if (at === undefined || at >= this.timerAtUs) return;
+    const at = this.deadlines.nextUs();
+    if (at === undefined) {
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAtUs = Infinity;
+      return;
     }
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAtUs = Infinity;
-    const at = touched !== undefined && othersNextUs !== undefined
-      ? minDeadline(othersNextUs, engineNextDeadlineUs(this.state, touched))
-      : engineNextDeadlineUs(this.state);
-    if (at === undefined) return;
     const fireAt = Math.max(at, this.lastTimerUs + TIMER_SPACING_MS * 1000);
+    if (this.timer !== undefined && this.timerAtUs <= fireAt) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAtUs = fireAt;
     const delayMs = Math.max(0, Math.ceil((fireAt - monotonicUs()) / 1000));
     this.timer = setTimeout(() => {
@@ -441,10 +442,8 @@ export class CheckerDaemon {
       if (this.stopped) return;
       const now = monotonicUs();
       this.lastTimerUs = now;
-      const { due, nextOtherUs } = engineDueCheckers(this.state, now);
-      const t = engineTimers(this.plan, this.state, now, due);
-      if (nextOtherUs === undefined) this.apply(t);
-      else this.apply(t, due, nextOtherUs);
+      const due = this.deadlines.takeDue(now);
+      this.apply(engineTimers(this.plan, this.state, now, due), due);
     }, delayMs);
   }
 
@@ -594,10 +593,6 @@ async function probeFor(
     case 'BFD_CHECK':
       return { ok: false, reason: 'internal_error', detail: `${c.type} has no probe`, durationMs: 0 };
   }
-}
-
-function minDeadline(a: number, b: number | undefined): number {
-  return b === undefined || a < b ? a : b;
 }
 
 /** TCP_CHECK's three outcomes as probeEvent gives them (shared: events are read-only). */

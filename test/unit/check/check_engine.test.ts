@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { desiredDataPlane, engineDueCheckers, engineNextDeadlineUs, engineStep, engineStepMany, engineStop, type EngineEvent } from '../../../src/check/check_engine.js';
+import { desiredDataPlane, engineCheckerDeadlineUs, engineDueCheckers, engineStep, engineStepMany, engineStop, type EngineEvent } from '../../../src/check/check_engine.js';
 import { Harness, planFrom, tcpService, S } from './check_fixture.js';
 
 const TCP = '    TCP_CHECK {\n      connect_timeout 3\n      retry 1\n      delay_before_retry 1\n    }';
@@ -270,19 +270,18 @@ test('property: engineStepMany(events) equals engineStep applied one event at a 
   );
 });
 
-test('engineNextDeadlineUs: the earliest deadline, of all checkers or of the ones named', () => {
+test('engineCheckerDeadlineUs and engineDueCheckers: each checker\'s deadline, and the ones passed', () => {
   const h = new Harness(planFrom(tcpService(TCP, '', 2))).start();
-  assert.equal(engineNextDeadlineUs(h.state), 1_000_000, 'both first runs at the bootstrap delay');
+  assert.equal(engineCheckerDeadlineUs(h.state, 0), 1_000_000, 'first run at the bootstrap delay');
   assert.deepEqual(h.advance(1_000_000), [0, 1]);
-  assert.equal(engineNextDeadlineUs(h.state), undefined, 'a probing checker has no deadline');
+  assert.equal(engineCheckerDeadlineUs(h.state, 0), undefined, 'a probing checker has no deadline');
   h.feed(0, { kind: 'probe_result', ok: true });
   h.nowUs = 1_500_000;
   h.feed(1, { kind: 'probe_result', ok: true });
-  assert.equal(engineNextDeadlineUs(h.state), 7_000_000, 'delay_loop (6 s) after each result');
-  assert.equal(engineNextDeadlineUs(h.state, [1]), 7_500_000);
-  assert.equal(engineNextDeadlineUs(h.state, [1, 0]), 7_000_000);
-  assert.equal(engineNextDeadlineUs(h.state, []), undefined);
-  assert.deepEqual(engineDueCheckers(h.state, 6_999_999), { due: [], nextOtherUs: 7_000_000 });
-  assert.deepEqual(engineDueCheckers(h.state, 7_000_000), { due: [0], nextOtherUs: 7_500_000 });
-  assert.deepEqual(engineDueCheckers(h.state, 8_000_000), { due: [0, 1], nextOtherUs: undefined });
+  assert.equal(engineCheckerDeadlineUs(h.state, 0), 7_000_000, 'delay_loop (6 s) after each result');
+  assert.equal(engineCheckerDeadlineUs(h.state, 1), 7_500_000);
+  assert.equal(engineCheckerDeadlineUs(h.state, 2), undefined, 'no such checker');
+  assert.deepEqual(engineDueCheckers(h.state, 6_999_999), []);
+  assert.deepEqual(engineDueCheckers(h.state, 7_000_000), [0]);
+  assert.deepEqual(engineDueCheckers(h.state, 8_000_000), [0, 1]);
 });
