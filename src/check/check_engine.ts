@@ -11,7 +11,7 @@
 import type { DesiredDataPlane, DesiredDestination, DesiredService } from '../lvs/desired.js';
 import { destinationKeyText } from '../lvs/desired.js';
 import type { CheckPlan, PlannedChecker } from './checker_plan.js';
-import { checkerStep, initialCheckerState } from './checker_state.js';
+import { checkerStep, initialCheckerState, withEnabled } from './checker_state.js';
 import type { CheckerAction, CheckerEvent, CheckerState } from './checker_state.js';
 import type { LvsAction } from './lvs_notify.js';
 import {
@@ -93,6 +93,14 @@ function replaceAt<T>(list: readonly T[], i: number, v: T): T[] {
   return out;
 }
 
+/**
+ * Slot `slot` with another timed state. Written out in initialEngineState's field order,
+ * like checker_state.ts's copyState: one object shape for every slot.
+ */
+function withTimed(slot: CheckerSlot, timed: CheckerState): CheckerSlot {
+  return { timed, externalUp: slot.externalUp, externalHasRun: slot.externalHasRun };
+}
+
 function withVs(s: CheckEngineState, v: number, t: VirtualServerTransition, actions: EngineAction[]): CheckEngineState {
   actions.push(...t.actions);
   return { ...s, virtualServers: replaceAt(s.virtualServers, v, t.state) };
@@ -126,46 +134,50 @@ export function engineStart(
       kind: 'log',
       text: `${suspended ? 'Dea' : 'A'}ctivating healthchecker for service ${rsText} for VS ${pv?.context.text ?? ''}`,
     });
-    const started = checkerStep({ ...slot.timed, enabled: !suspended }, { kind: 'start', random: opts.random() }, opts.nowUs);
-    return { ...slot, timed: started.state };
+    const started = checkerStep(withEnabled(slot.timed, !suspended), { kind: 'start', random: opts.random() }, opts.nowUs);
+    return withTimed(slot, started.state);
   });
   return { state: { ...state, checkers }, actions };
 }
 
-/** Applies a checker's actions to its real server, in order. */
+/**
+ * Applies a checker's actions to its real server, in order: the engine actions go to `out`,
+ * the returned state has the virtual servers they changed (the same object when none did).
+ */
 function applyCheckerActions(
   plan: CheckPlan,
   s: CheckEngineState,
   c: PlannedChecker,
   checkerActions: readonly CheckerAction[],
-): EngineTransition {
-  const actions: EngineAction[] = [];
+  out: EngineAction[],
+): CheckEngineState {
   let state = s;
   const pv = plan.virtualServers[c.virtualServer];
   if (pv === undefined) throw new RangeError(`No virtual server ${c.virtualServer}`);
   for (const a of checkerActions) {
-    const vs = vsRuntimeAt(state, c.virtualServer);
     switch (a.kind) {
       case 'run_probe':
-        actions.push({ kind: 'run_probe', checkerId: c.id, timeoutUs: a.timeoutUs });
+        out.push({ kind: 'run_probe', checkerId: c.id, timeoutUs: a.timeoutUs });
         break;
       case 'log':
-        actions.push(a);
+        out.push(a);
         break;
       case 'report': {
         const { kind: _kind, ...report } = a;
+        const vs = vsRuntimeAt(state, c.virtualServer);
         const t = applyCheckerReport(pv.context, plan.notify, vs, { realServer: c.realServer, report });
-        state = withVs(state, c.virtualServer, t, actions);
+        state = withVs(state, c.virtualServer, t, out);
         break;
       }
       case 'change_weight': {
         const at = { realServer: c.realServer, delta: a.delta, apply: a.apply };
-        state = withVs(state, c.virtualServer, changeRealServerWeight(pv.context, plan.notify, vs, at), actions);
+        const vs = vsRuntimeAt(state, c.virtualServer);
+        state = withVs(state, c.virtualServer, changeRealServerWeight(pv.context, plan.notify, vs, at), out);
         break;
       }
     }
   }
-  return { state, actions };
+  return state;
 }
 
 /** Feeds one event. */
@@ -176,8 +188,9 @@ export function engineStep(plan: CheckPlan, s: CheckEngineState, e: EngineEvent,
       const slot = s.checkers[e.checkerId];
       if (slot?.timed === undefined) return { state: s, actions: [] };
       const t = checkerStep(slot.timed, e.event, nowUs);
-      const next = { ...s, checkers: replaceAt(s.checkers, e.checkerId, { ...slot, timed: t.state }) };
-      return applyCheckerActions(plan, next, c, t.actions);
+      const next = { ...s, checkers: replaceAt(s.checkers, e.checkerId, withTimed(slot, t.state)) };
+      const actions: EngineAction[] = [];
+      return { state: applyCheckerActions(plan, next, c, t.actions, actions), actions };
     }
     case 'external_state': {
       const c = checkerAt(plan, e.checkerId);
@@ -193,7 +206,8 @@ export function engineStep(plan: CheckPlan, s: CheckEngineState, e: EngineEvent,
       };
       const nextSlot = { ...slot, externalUp: e.up, externalHasRun: true };
       const next = { ...s, checkers: replaceAt(s.checkers, e.checkerId, nextSlot) };
-      return applyCheckerActions(plan, next, c, [report]);
+      const actions: EngineAction[] = [];
+      return { state: applyCheckerActions(plan, next, c, [report], actions), actions };
     }
     case 'vip_presence':
       return onVipPresence(plan, s, e.virtualServer, e.present);
@@ -213,7 +227,7 @@ function onVipPresence(plan: CheckPlan, s: CheckEngineState, v: number, present:
       kind: 'log',
       text: `${verb}ing healthchecker for service ${slot.timed.params.rsText} for VS ${pv.context.text}`,
     });
-    return { ...slot, timed: { ...slot.timed, enabled: present } };
+    return withTimed(slot, withEnabled(slot.timed, present));
   });
   return { state: { ...s, checkers }, actions };
 }
@@ -227,24 +241,23 @@ export function engineStepMany(plan: CheckPlan, s: CheckEngineState, events: rea
   const actions: EngineAction[] = [];
   // Owned by this call until it returns, so updating it in place keeps the function pure.
   let checkers = [...s.checkers];
-  let state: CheckEngineState = { ...s, checkers };
+  let state: CheckEngineState = { checkers, virtualServers: s.virtualServers };
   for (const e of events) {
     if (e.kind !== 'checker') {
       const t = engineStep(plan, state, e, nowUs);
       checkers = [...t.state.checkers];
-      state = { ...t.state, checkers };
+      state = { checkers, virtualServers: t.state.virtualServers };
       actions.push(...t.actions);
       continue;
     }
-    const c = checkerAt(plan, e.checkerId);
     const slot = checkers[e.checkerId];
     if (slot?.timed === undefined) continue;
     const t = checkerStep(slot.timed, e.event, nowUs);
-    checkers[e.checkerId] = { ...slot, timed: t.state };
-    const r = applyCheckerActions(plan, state, c, t.actions);
-    if (r.state.checkers !== checkers) checkers = [...r.state.checkers];
-    state = { ...r.state, checkers };
-    actions.push(...r.actions);
+    checkers[e.checkerId] = withTimed(slot, t.state);
+    // Most results only move the checker's deadline: nothing for its real server.
+    if (t.actions.length === 0) continue;
+    // applyCheckerActions replaces virtual servers only: `state` keeps this `checkers`.
+    state = applyCheckerActions(plan, state, checkerAt(plan, e.checkerId), t.actions, actions);
   }
   return { state, actions };
 }

@@ -154,6 +154,46 @@ export function initialCheckerState(params: CheckerParams): CheckerState {
   };
 }
 
+type MutableCheckerState = { -readonly [K in keyof CheckerState]: CheckerState[K] };
+
+/**
+ * A copy the transition owns and fills in before returning it (so the state machine stays
+ * pure). Every field is written in initialCheckerState's order: all checker states then
+ * share one object shape, where spreads gave them many and made every read of them a
+ * megamorphic lookup - most of the checker's JS time at 5,000 real servers
+ * (bench/RESULTS.md, "Checker CPU").
+ */
+function copyState(s: CheckerState): MutableCheckerState {
+  return {
+    params: s.params,
+    isUp: s.isUp,
+    hasRun: s.hasRun,
+    retryIt: s.retryIt,
+    enabled: s.enabled,
+    curWeight: s.curWeight,
+    lastExitCode: s.lastExitCode,
+    deadlineUs: s.deadlineUs,
+    probing: s.probing,
+    lastRanUs: s.lastRanUs,
+    urlIndex: s.urlIndex,
+    failedUrl: s.failedUrl,
+  };
+}
+
+/** Checker state `s` with another deadline (start, an ha_suspend-ed timer, engine stop). */
+export function withDeadline(s: CheckerState, deadlineUs: number | undefined): CheckerState {
+  const n = copyState(s);
+  n.deadlineUs = deadlineUs;
+  return n;
+}
+
+/** Checker state `s` enabled or suspended (ha_suspend). */
+export function withEnabled(s: CheckerState, enabled: boolean): CheckerState {
+  const n = copyState(s);
+  n.enabled = enabled;
+  return n;
+}
+
 /** Warmup jitter: warmup × random, truncated to whole µs; 0 disables it. */
 export function firstRunDelayUs(warmupUs: number, random: number): number {
   const r = Math.min(Math.max(random, 0), 1);
@@ -164,9 +204,9 @@ export function firstRunDelayUs(warmupUs: number, random: number): number {
 export function checkerStep(s: CheckerState, e: CheckerEvent, nowUs: number): CheckerTransition {
   switch (e.kind) {
     case 'start':
-      return { state: { ...s, deadlineUs: nowUs + firstRunDelayUs(s.params.warmupUs, e.random) }, actions: [] };
+      return { state: withDeadline(s, nowUs + firstRunDelayUs(s.params.warmupUs, e.random)), actions: [] };
     case 'set_enabled':
-      return { state: { ...s, enabled: e.enabled }, actions: [] };
+      return { state: withEnabled(s, e.enabled), actions: [] };
     case 'timer':
       return onTimer(s, nowUs);
     case 'probe_result':
@@ -186,11 +226,15 @@ export function checkerStep(s: CheckerState, e: CheckerEvent, nowUs: number): Ch
 
 function onTimer(s: CheckerState, nowUs: number): CheckerTransition {
   if (s.probing || s.deadlineUs === undefined || nowUs < s.deadlineUs) return { state: s, actions: [] };
-  if (!s.enabled) return { state: { ...s, deadlineUs: nowUs + s.params.delayLoopUs }, actions: [] };
+  if (!s.enabled) return { state: withDeadline(s, nowUs + s.params.delayLoopUs), actions: [] };
   const run: CheckerAction = isHttp(s.params.type)
     ? { kind: 'run_probe', timeoutUs: s.params.probeTimeoutUs, urlIndex: s.urlIndex }
     : { kind: 'run_probe', timeoutUs: s.params.probeTimeoutUs };
-  return { state: { ...s, deadlineUs: undefined, probing: true, lastRanUs: nowUs }, actions: [run] };
+  const n = copyState(s);
+  n.deadlineUs = undefined;
+  n.probing = true;
+  n.lastRanUs = nowUs;
+  return { state: n, actions: [run] };
 }
 
 function isHttp(type: TimedCheckerType): boolean {
@@ -204,7 +248,8 @@ function onHttpResult(s: CheckerState, ok: boolean, detail: string | undefined, 
   const urls = p.httpUrls ?? [];
   const urlCount = Math.max(1, urls.length);
   const actions: CheckerAction[] = [];
-  let next: CheckerState = { ...s, probing: false };
+  const next = copyState(s);
+  next.probing = false;
   let delayUs: number;
   if (ok) {
     const url = urls[s.urlIndex];
@@ -212,33 +257,37 @@ function onHttpResult(s: CheckerState, ok: boolean, detail: string | undefined, 
       actions.push({ kind: 'log', text: `${url.passText} success to ${p.rsText} url(${url.path})` });
     }
     const last = s.urlIndex + 1 >= urlCount;
-    next = { ...next, retryIt: 0, urlIndex: last ? 0 : s.urlIndex + 1 };
+    next.retryIt = 0;
+    next.urlIndex = last ? 0 : s.urlIndex + 1;
     if (last && !s.failedUrl) {
       if (!s.isUp || !s.hasRun) {
         const line = texts.success?.(p.rsText);
         if (line !== undefined) actions.push({ kind: 'log', text: line });
         actions.push(report(s, true, s.isUp ? undefined : texts.smtpUp));
-        next = { ...next, isUp: true, hasRun: true };
+        next.isUp = true;
+        next.hasRun = true;
       }
     } else if (s.failedUrl) {
       // The failed url passes again: check every url from the first.
-      next = { ...next, failedUrl: false, urlIndex: 0 };
+      next.failedUrl = false;
+      next.urlIndex = 0;
     }
-    if (!next.hasRun) next = { ...next, retryIt: p.retry };
+    if (!next.hasRun) next.retryIt = p.retry;
     delayUs = p.delayLoopUs;
   } else if (s.isUp || !s.hasRun) {
     if (p.logAllFailures && detail !== undefined) actions.push({ kind: 'log', text: detail });
-    next = { ...next, hasRun: true, retryIt: s.retryIt + 1 };
+    next.hasRun = true;
+    next.retryIt = s.retryIt + 1;
     if (next.retryIt > p.retry) {
       if (s.isUp) {
         const failed = texts.failed(p.rsText, p.vsText, p.retry, p.retry > 0);
         if (failed !== undefined) actions.push({ kind: 'log', text: failed });
         actions.push(report(s, false, texts.smtpDown(detail)));
-        next = { ...next, isUp: false };
+        next.isUp = false;
       }
       // keepalived-compat: an alpha checker failing its first url is already down and
       // reports nothing (timeout_epilog sets has_run before epilog tests it).
-      next = { ...next, failedUrl: true };
+      next.failedUrl = true;
     }
     delayUs = next.failedUrl ? Math.max(p.delayBeforeRetryUs, p.delayLoopUs) : p.delayBeforeRetryUs;
   } else {
@@ -246,7 +295,8 @@ function onHttpResult(s: CheckerState, ok: boolean, detail: string | undefined, 
     delayUs = s.failedUrl ? Math.max(p.delayBeforeRetryUs, p.delayLoopUs) : p.delayBeforeRetryUs;
   }
   const immediate = p.fastRecovery === true && (!next.hasRun || (!next.isUp && !next.failedUrl));
-  return { state: { ...next, deadlineUs: nowUs + (immediate ? 0 : delayUs) }, actions };
+  next.deadlineUs = nowUs + (immediate ? 0 : delayUs);
+  return { state: next, actions };
 }
 
 function report(s: CheckerState, up: boolean, smtpBody: string | undefined): CheckerAction {
@@ -273,33 +323,44 @@ function onProbeResult(
   const p = s.params;
   const texts = CHECKER_TEXTS[p.type];
   const actions: CheckerAction[] = [];
-  const base = { ...s, probing: false, hasRun: true };
+  const next = copyState(s);
+  next.probing = false;
+  next.hasRun = true;
   if (ok) {
     if (!s.isUp || !s.hasRun) {
       const line = texts.success?.(p.rsText);
       if (line !== undefined) actions.push({ kind: 'log', text: line });
       actions.push(report(s, true, s.isUp ? undefined : texts.smtpUp));
     }
-    return { state: { ...base, isUp: true, retryIt: 0, deadlineUs: nowUs + p.delayLoopUs }, actions };
+    next.isUp = true;
+    next.retryIt = 0;
+    next.deadlineUs = nowUs + p.delayLoopUs;
+    return { state: next, actions };
   }
   const active = s.isUp || !s.hasRun;
   pushAttemptLog(s, detail, actions);
   if (active && s.retryIt < p.retry) {
-    return {
-      state: { ...base, retryIt: s.retryIt + 1, deadlineUs: nowUs + p.delayBeforeRetryUs },
-      actions,
-    };
+    next.retryIt = s.retryIt + 1;
+    next.deadlineUs = nowUs + p.delayBeforeRetryUs;
+    return { state: next, actions };
   }
   if (!active) {
     if (retriesWhileDown(p.type) && s.retryIt < p.retry) {
-      return { state: { ...base, retryIt: s.retryIt + 1, deadlineUs: nowUs + p.delayBeforeRetryUs }, actions };
+      next.retryIt = s.retryIt + 1;
+      next.deadlineUs = nowUs + p.delayBeforeRetryUs;
+      return { state: next, actions };
     }
-    return { state: { ...base, retryIt: 0, deadlineUs: nowUs + failedCycleDelayUs(p) }, actions };
+    next.retryIt = 0;
+    next.deadlineUs = nowUs + failedCycleDelayUs(p);
+    return { state: next, actions };
   }
   const failed = texts.failed(p.rsText, p.vsText, p.retry, p.retry > 0 && s.hasRun);
   if (failed !== undefined) actions.push({ kind: 'log', text: failed });
   actions.push(report(s, false, s.isUp ? texts.smtpDown(detail) : undefined));
-  return { state: { ...base, isUp: false, retryIt: 0, deadlineUs: nowUs + failedCycleDelayUs(p) }, actions };
+  next.isUp = false;
+  next.retryIt = 0;
+  next.deadlineUs = nowUs + failedCycleDelayUs(p);
+  return { state: next, actions };
 }
 
 /** The per-attempt failure lines (log_all_failures, and SMTP/DNS's final message). */
@@ -346,7 +407,8 @@ type MiscOutcome =
 function onMiscResult(s: CheckerState, o: MiscOutcome, nowUs: number): CheckerTransition {
   const p = s.params;
   const actions: CheckerAction[] = [];
-  let next: CheckerState = { ...s, probing: false };
+  const next = copyState(s);
+  next.probing = false;
   let exitType: string | undefined;
   let success = false;
   let messageOnly = false;
@@ -356,13 +418,14 @@ function onMiscResult(s: CheckerState, o: MiscOutcome, nowUs: number): CheckerTr
     if (o.status !== s.lastExitCode) {
       const cur = o.status !== 0 ? o.status - 2 - p.rsWeight : 0;
       actions.push({ kind: 'change_weight', delta: cur - s.curWeight, apply: true });
-      next = { ...next, curWeight: cur, lastExitCode: o.status };
+      next.curWeight = cur;
+      next.lastExitCode = o.status;
     }
     if (!s.isUp || !s.hasRun) {
       exitType = 'succeeded';
       success = true;
     }
-    next = { ...next, retryIt: 0 };
+    next.retryIt = 0;
   } else if (active) {
     if ('status' in o) {
       exitType = 'failed';
@@ -372,16 +435,17 @@ function onMiscResult(s: CheckerState, o: MiscOutcome, nowUs: number): CheckerTr
       if (!o.timedOut) reason = { text: 'due to signal', code: o.signal };
     }
     if (s.retryIt < p.retry) {
-      next = { ...next, retryIt: s.retryIt + 1 };
+      next.retryIt = s.retryIt + 1;
       if (p.logAllFailures) messageOnly = true;
       else exitType = undefined;
     } else {
-      next = { ...next, retryIt: 0 };
+      next.retryIt = 0;
       if ('status' in o) {
         // keepalived-compat: only the exit-status path takes cur_weight back out of the
         // effective weight; after a signal cur_weight is just zeroed below.
         if (s.curWeight !== 0) actions.push({ kind: 'change_weight', delta: -s.curWeight, apply: false });
-        next = { ...next, curWeight: 0, lastExitCode: o.status };
+        next.curWeight = 0;
+        next.lastExitCode = o.status;
       }
     }
   }
@@ -391,10 +455,13 @@ function onMiscResult(s: CheckerState, o: MiscOutcome, nowUs: number): CheckerTr
     actions.push({ kind: 'log', text });
     if (!messageOnly) {
       actions.push(report(s, success, `=> MISC CHECK ${exitType} on service <=`));
-      next = { ...next, isUp: success, ...(success ? {} : { curWeight: 0 }) };
+      next.isUp = success;
+      if (!success) next.curWeight = 0;
     }
   }
   const waitUs = next.retryIt !== 0 ? p.delayBeforeRetryUs : p.delayLoopUs;
   const deadlineUs = Math.max(s.lastRanUs + waitUs, nowUs + 1);
-  return { state: { ...next, hasRun: true, deadlineUs }, actions };
+  next.hasRun = true;
+  next.deadlineUs = deadlineUs;
+  return { state: next, actions };
 }
