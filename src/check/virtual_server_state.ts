@@ -133,13 +133,20 @@ export function initialVirtualServerRuntime(
 type MutableRs = { -readonly [K in keyof RealServerRuntime]: RealServerRuntime[K] };
 type MutableSorry = { -readonly [K in keyof SorryServerRuntime]: SorryServerRuntime[K] };
 
-/** A mutable working copy; every exported function copies the input into one. */
+/**
+ * A mutable working copy; every exported function copies the input into one. A real
+ * server's runtime is copied when first changed (rsAt): a checker's report touches one of
+ * them, and copying all of them per report made start-up quadratic (5,000 first results ×
+ * 1,000 real servers per virtual server).
+ */
 interface Work {
   readonly ctx: VirtualServerContext;
   readonly notify: NotifyContext;
   quorumUp: boolean;
   active: boolean;
-  readonly rs: MutableRs[];
+  /** The input's runtimes, each replaced by its own copy once rsAt hands it out. */
+  readonly rs: RealServerRuntime[];
+  readonly ownedRs: Set<number>;
   readonly sorry: MutableSorry | undefined;
   readonly actions: LvsAction[];
 }
@@ -150,7 +157,8 @@ function begin(ctx: VirtualServerContext, notify: NotifyContext, s: VirtualServe
     notify,
     quorumUp: s.quorumUp,
     active: s.active,
-    rs: s.realServers.map((r) => ({ ...r })),
+    rs: s.realServers.slice(),
+    ownedRs: new Set(),
     sorry: s.sorryServer === undefined ? undefined : { ...s.sorryServer },
     actions: [],
   };
@@ -213,7 +221,18 @@ function rsContext(w: Work, i: number): RealServerContext {
   return c;
 }
 
+/** Real server `i`'s runtime, to change: this work's own copy. */
 function rsAt(w: Work, i: number): MutableRs {
+  const r = rsView(w, i);
+  if (w.ownedRs.has(i)) return r;
+  const copy = { ...r };
+  w.rs[i] = copy;
+  w.ownedRs.add(i);
+  return copy;
+}
+
+/** Real server `i`'s runtime, to read. */
+function rsView(w: Work, i: number): RealServerRuntime {
   const r = w.rs[i];
   if (r === undefined) throw new RangeError(`No real server ${i} in VS ${w.ctx.text}`);
   return r;
@@ -222,7 +241,7 @@ function rsAt(w: Work, i: number): MutableRs {
 /** do_rs_notifies: notify_up/notify_down, then the FIFO line (mail is the checker's). */
 function rsNotifies(w: Work, i: number, stopping: boolean): void {
   const c = rsContext(w, i);
-  const alive = rsAt(w, i).alive;
+  const alive = rsView(w, i).alive;
   const script = alive ? c.notifyUp : c.notifyDown;
   if (script !== undefined) w.actions.push(scriptAction(script, stopping));
   w.actions.push({ kind: 'fifo', line: rsFifoLine(c.text, w.ctx.text, alive) });
@@ -248,7 +267,7 @@ function performQuorumState(w: Work, add: boolean): void {
   const verb = add ? 'Adding alive servers to' : 'Removing alive servers from';
   log(w, `${verb} the pool for VS ${w.ctx.text}`);
   w.rs.forEach((r, i) => {
-    if (r.alive) rsCmd(add ? 'add' : 'del', r, rsContext(w, i).inhibitOnFailure);
+    if (r.alive) rsCmd(add ? 'add' : 'del', rsAt(w, i), rsContext(w, i).inhibitOnFailure);
   });
 }
 
@@ -313,9 +332,10 @@ export function initVirtualServer(
 ): VirtualServerTransition {
   const w = begin(ctx, notify, s);
   w.active = true;
-  w.rs.forEach((r, i) => {
+  w.rs.forEach((view, i) => {
     const c = rsContext(w, i);
-    if ((r.numFailedCheckers === 0 && !r.alive) || (c.inhibitOnFailure && !r.set)) {
+    if ((view.numFailedCheckers === 0 && !view.alive) || (c.inhibitOnFailure && !view.set)) {
+      const r = rsAt(w, i);
       rsCmd('add', r, c.inhibitOnFailure);
       if (r.numFailedCheckers === 0) {
         r.alive = true;
@@ -399,11 +419,12 @@ export function stopVirtualServer(
     w.sorry.set = false;
     w.sorry.alive = false;
   }
-  w.rs.forEach((r, i) => {
+  w.rs.forEach((view, i) => {
     const c = rsContext(w, i);
-    const inhibited = c.inhibitOnFailure && !r.alive ? '(inhibited) ' : '';
+    const inhibited = c.inhibitOnFailure && !view.alive ? '(inhibited) ' : '';
     log(w, `Shutting down ${inhibited}service ${c.text} from VS ${ctx.text}`);
-    if (!r.set) return;
+    if (!view.set) return;
+    const r = rsAt(w, i);
     rsCmd('del', r, false);
     if (!r.alive) return;
     r.alive = false;
