@@ -73,17 +73,14 @@ export function initialEngineState(plan: CheckPlan): CheckEngineState {
     externalUp: !c.startsFailed,
     externalHasRun: false,
   }));
-  const virtualServers = plan.virtualServers.map((pv, v) => {
-    const failed = pv.config.realServers.map((_rs, r) =>
-      plan.checkers.filter(
-        (c, i) =>
-          c.virtualServer === v &&
-          c.realServer === r &&
-          (checkers[i]?.timed?.isUp === false || checkers[i]?.externalUp === false),
-      ).length,
-    );
-    return initialVirtualServerRuntime(pv.context, failed);
+  // Failed checkers per real server, in one pass over the checkers.
+  const failed = plan.virtualServers.map((pv) => pv.config.realServers.map(() => 0));
+  plan.checkers.forEach((c, i) => {
+    const counts = failed[c.virtualServer];
+    if (counts === undefined || !(checkers[i]?.timed?.isUp === false || checkers[i]?.externalUp === false)) return;
+    counts[c.realServer] = (counts[c.realServer] ?? 0) + 1;
   });
+  const virtualServers = plan.virtualServers.map((pv, v) => initialVirtualServerRuntime(pv.context, failed[v] ?? []));
   return { checkers, virtualServers };
 }
 

@@ -2,8 +2,10 @@
  * Status over the children's IPC channel.
  *
  * Child side: startStatusReporter() sends `{ kind: 'kats_status', role, snapshot }` every
- * intervalMs and, coalesced, soon after each poke() (a state change). The VRRP child never
- * serves HTTP itself: a slow client or a GC pause in a server must not delay adverts.
+ * fullIntervalMs and, coalesced, soon after each poke() (a state change); in the ticks
+ * between (every intervalMs) only `{ kind: 'kats_status_alive', role }`, which keeps the
+ * child fresh. The VRRP child never serves HTTP itself: a slow client or a GC pause in a
+ * server must not delay adverts.
  *
  * Parent side: StatusCollector.accept() takes whatever arrives on a child's 'message'
  * event, validates it field by field (a message is data from another process: junk is
@@ -34,14 +36,27 @@ export interface StatusMessage {
   readonly snapshot: StatusSnapshot;
 }
 
+export const STATUS_ALIVE_KIND = 'kats_status_alive';
+
+/** "Still running; the last snapshot still holds" (a tick between two full snapshots). */
+export interface StatusAliveMessage {
+  readonly kind: typeof STATUS_ALIVE_KIND;
+  readonly role: StatusRole;
+}
+
 // ---- child side ------------------------------------------------------------------------
 
 export interface StatusReporterOptions {
   /** process.send in a child; any function in tests. May throw (channel closed). */
-  readonly send: (message: StatusMessage) => void;
+  readonly send: (message: StatusMessage | StatusAliveMessage) => void;
   readonly build: () => StatusSnapshot;
-  /** Period of the regular snapshot. @default 1000 */
+  /** Period of the regular message. @default 1000 */
   readonly intervalMs?: number;
+  /**
+   * The whole snapshot goes out at least this often (and after each poke); the regular
+   * messages between are alive messages. @default intervalMs (a snapshot every time)
+   */
+  readonly fullIntervalMs?: number;
   /** A failed build or send (logged by the caller; the reporter keeps going). */
   readonly onError?: (error: unknown) => void;
 }
@@ -52,21 +67,41 @@ export interface StatusReporter {
   stop(): void;
 }
 
-/** Starts sending snapshots: one now, then every intervalMs, and after each poke(). */
+/**
+ * Starts sending snapshots: one now, then every fullIntervalMs and after each poke(), and
+ * alive messages in the intervalMs ticks between.
+ */
 export function startStatusReporter(o: StatusReporterOptions): StatusReporter {
   let isStopped = false;
   let pending: NodeJS.Immediate | undefined;
+  let role: StatusRole | undefined;
+  const intervalMs = o.intervalMs ?? 1000;
+  const ticksPerFull = Math.max(1, Math.round((o.fullIntervalMs ?? intervalMs) / intervalMs));
+  let ticksSinceFull = 0;
   const sendNow = (): void => {
     pending = undefined;
+    ticksSinceFull = 0;
     if (isStopped) return;
     try {
       const snapshot = o.build();
+      role = snapshot.role;
       o.send({ kind: STATUS_MESSAGE_KIND, role: snapshot.role, snapshot });
     } catch (e) {
       o.onError?.(e);
     }
   };
-  const timer = setInterval(sendNow, o.intervalMs ?? 1000);
+  const tick = (): void => {
+    if (++ticksSinceFull < ticksPerFull && role !== undefined) {
+      try {
+        o.send({ kind: STATUS_ALIVE_KIND, role });
+      } catch (e) {
+        o.onError?.(e);
+      }
+      return;
+    }
+    sendNow();
+  };
+  const timer = setInterval(tick, intervalMs);
   // The reporter must never keep a stopping child alive.
   timer.unref();
   sendNow();
@@ -323,6 +358,16 @@ export function parseStatusMessage(message: unknown): StatusMessage | undefined 
   }
 }
 
+function parseAliveMessage(message: unknown): StatusAliveMessage | undefined {
+  try {
+    if (!isRecord(message) || message['kind'] !== STATUS_ALIVE_KIND) return undefined;
+    const role = message['role'];
+    return role === 'vrrp' || role === 'checker' ? { kind: STATUS_ALIVE_KIND, role } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---- parent side -----------------------------------------------------------------------
 
 export interface StatusCollectorOptions {
@@ -361,8 +406,15 @@ export class StatusCollector {
   /**
    * A message from a child's IPC channel. Returns false (and counts it) when it is not a
    * valid status message; `from.role` (the child it came from) must match the message's.
+   * An alive message refreshes the child's last snapshot (nothing before the first one).
    */
   accept(message: unknown, from: { readonly role?: StatusRole; readonly pid?: number } = {}): boolean {
+    const alive = parseAliveMessage(message);
+    if (alive !== undefined && (from.role === undefined || from.role === alive.role)) {
+      const l = this.#latest.get(alive.role);
+      if (l !== undefined) this.#latest.set(alive.role, { ...l, receivedAtMs: this.#now(), pid: from.pid ?? l.pid });
+      return true;
+    }
     const m = parseStatusMessage(message);
     if (m === undefined || (from.role !== undefined && from.role !== m.role)) {
       this.#rejected++;

@@ -602,7 +602,7 @@ export interface ChildStatus {
   /** The configuration needs this child (the parent started it). */
   readonly isExpected: boolean;
   readonly pid?: number;
-  /** When the parent last accepted a snapshot from it (wall clock, ms). */
+  /** When the parent last heard from it: a snapshot or an alive message (wall clock, ms). */
   readonly receivedAtMs?: number;
   /** A snapshot arrived within the staleness bound. */
   readonly isFresh: boolean;

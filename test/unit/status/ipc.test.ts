@@ -5,7 +5,9 @@ import {
   parseStatusMessage,
   startStatusReporter,
   StatusCollector,
+  STATUS_ALIVE_KIND,
   STATUS_MESSAGE_KIND,
+  type StatusAliveMessage,
   type StatusMessage,
 } from '../../../src/daemon/status/ipc.js';
 import { fakeDaemonStatus, NOW_MS } from './fake_status.js';
@@ -154,7 +156,7 @@ test('StatusCollector records reload results and the last success time', () => {
 });
 
 test('startStatusReporter() sends one snapshot at once, then on each interval, and coalesces pokes', async () => {
-  const sent: StatusMessage[] = [];
+  const sent: (StatusMessage | StatusAliveMessage)[] = [];
   let builds = 0;
   const errors: unknown[] = [];
   const snapshot = vrrpMessage().snapshot;
@@ -185,6 +187,44 @@ test('startStatusReporter() sends one snapshot at once, then on each interval, a
   r.poke();
   await new Promise((resolve) => setTimeout(resolve, 60));
   assert.equal(builds, after, 'nothing after stop()');
+});
+
+test('startStatusReporter() with fullIntervalMs: alive messages between the snapshots; a poke restarts the count', async () => {
+  const sent: string[] = [];
+  const snapshot = checkerMessage().snapshot;
+  const r = startStatusReporter({ send: (m) => sent.push(m.kind), build: () => snapshot, intervalMs: 20, fullIntervalMs: 80 });
+  // Six ticks or more (timers may run late on a loaded machine).
+  for (let waited = 0; sent.length < 7 && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  r.poke();
+  await new Promise((resolve) => setImmediate(resolve));
+  const atPoke = sent.length;
+  r.stop();
+  const full = (k: string) => k === STATUS_MESSAGE_KIND;
+  assert.ok(full(sent[0] ?? ''), 'a snapshot at once');
+  assert.ok(full(sent[atPoke - 1] ?? ''), 'the poke sent a snapshot');
+  // Ticks at 20 ms: three alive messages, then a snapshot (every 4th tick).
+  assert.deepEqual(sent.slice(1, 5), [STATUS_ALIVE_KIND, STATUS_ALIVE_KIND, STATUS_ALIVE_KIND, STATUS_MESSAGE_KIND]);
+  assert.deepEqual(sent.slice(5, 7), [STATUS_ALIVE_KIND, STATUS_ALIVE_KIND]);
+});
+
+test('StatusCollector: an alive message keeps a child fresh with its last snapshot; none before the first snapshot', () => {
+  let now = NOW_MS;
+  const c = new StatusCollector({ parent: PARENT, expectedRoles: ['checker'], nowMs: () => now, staleAfterMs: 3000 });
+  const alive = { kind: STATUS_ALIVE_KIND, role: 'checker' };
+  assert.equal(c.accept(alive, { role: 'checker', pid: 12 }), true);
+  assert.equal(c.status().checker, undefined, 'an alive message is not a snapshot');
+  assert.deepEqual(c.status().children, [{ role: 'checker', isExpected: true, isFresh: false }]);
+  const m = checkerMessage();
+  c.accept(m, { role: 'checker', pid: 12 });
+  now += 2500;
+  c.accept(alive, { role: 'checker', pid: 12 });
+  now += 2500;
+  assert.deepEqual(c.status().children, [{ role: 'checker', isExpected: true, pid: 12, receivedAtMs: NOW_MS + 2500, isFresh: true }]);
+  assert.deepEqual(c.status().checker, m.snapshot, 'the snapshot is the last one sent');
+  assert.equal(c.accept(alive, { role: 'vrrp' }), false, 'a child cannot speak for another role');
+  assert.equal(c.accept({ kind: STATUS_ALIVE_KIND, role: 'other' }), false);
+  now += 3100;
+  assert.equal(c.status().children[0]?.isFresh, false, 'stale without alive messages');
 });
 
 test('parseStatusMessage() carries the split-brain status of an instance through the IPC', () => {
