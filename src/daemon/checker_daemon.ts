@@ -452,13 +452,14 @@ export class CheckerDaemon {
   private runProbe(checkerId: number, timeoutUs: number): void {
     const planned = this.plan.checkers[checkerId];
     if (planned === undefined) return;
-    this.inFlight.get(checkerId)?.abort();
     const c = planned.config;
+    // A lane checker has no AbortController in inFlight: a checker's type is fixed within a
+    // plan, and a reload clears inFlight.
     if (c.type === 'TCP_CHECK' && this.tcpLane !== undefined) {
-      this.inFlight.delete(checkerId);
       this.tcpLane.start(checkerId, c.connection);
       return;
     }
+    this.inFlight.get(checkerId)?.abort();
     const controller = new AbortController();
     this.inFlight.set(checkerId, controller);
     if (c.type === 'MISC_CHECK') {

@@ -36,6 +36,16 @@ export interface TcpProber {
    */
   start(id: number, sockaddr: Uint8Array, bindSockaddr: Uint8Array | null, ifname: Uint8Array | null,
     fwmark: number, out: Int32Array, keep: boolean): number;
+  /**
+   * Registers what startTarget(id) connects to (start()'s arguments, kept on the C side):
+   * the per-check call then passes one number.
+   */
+  setTarget(id: number, sockaddr: Uint8Array, bindSockaddr: Uint8Array | null, ifname: Uint8Array | null, fwmark: number): number;
+  /**
+   * start() to id's registered target, without `keep`: the fd while pending, or -errno.
+   * Throws when no target is registered.
+   */
+  startTarget(id: number): number;
   /** Closes a pending socket (time-out, abort): 0 or -errno. Only for fds not yet reported. */
   cancel(fd: number): number;
   /** Connects in flight. */

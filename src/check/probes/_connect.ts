@@ -285,8 +285,13 @@ export function encodeConnection(native: Pick<NativeBinding, 'ifNameToIndex'>, c
     bindTo: b === undefined ? '' : b.port === 0 ? b.address : `${b.address}:${b.port}`,
   };
   // An interface that does not exist yet gets another look next time.
-  if (!(dst.family === 6 && conn.bindInterface !== undefined && scopeId === 0)) encodedCache.set(conn, e);
+  if (!(encodingNeedsInterface(conn) && scopeId === 0)) encodedCache.set(conn, e);
   return e;
+}
+
+/** An IPv6 destination with bind_if: its encoding carries the interface's index as scope. */
+export function encodingNeedsInterface(conn: CheckerConnection): boolean {
+  return conn.destination?.family === 6 && conn.bindInterface !== undefined;
 }
 
 /** The reasons node:net's errors map to (connectErrorReason), from an errno name. */

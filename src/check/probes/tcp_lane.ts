@@ -18,7 +18,7 @@
 import type { CheckerConnection } from '../../config/model/lvs.js';
 import { loadNative, TCP_PROBER_BATCH, type NativeBinding, type TcpProber } from '../../net/native.js';
 import { usToMs } from './_attempt.js';
-import { encodeConnection } from './_connect.js';
+import { encodeConnection, encodingNeedsInterface } from './_connect.js';
 
 /** A finished check: never called from inside start() or cancel(). */
 export type TcpLaneResult = (checkerId: number, ok: boolean, timedOut: boolean, durationMs: number) => void;
@@ -35,11 +35,12 @@ interface TimeoutFifo {
 const FIFO_COMPACT_AT = 4096;
 
 export class TcpCheckLane {
-  private readonly out = new Int32Array(1);
   /** By checker id: the pending socket (-1: none), its start (performance.now ms), sequence. */
   private fdOf = new Int32Array(0);
   private startedMs = new Float64Array(0);
   private seqOf = new Uint32Array(0);
+  /** By checker id: the connection registered with the prober (setTarget). */
+  private readonly targetOf: (CheckerConnection | undefined)[] = [];
   private readonly fifos = new Map<number, TimeoutFifo>();
   private timer: NodeJS.Timeout | undefined;
   private timerAtMs = Infinity;
@@ -90,8 +91,14 @@ export class TcpCheckLane {
     }
     const now = performance.now();
     this.startedMs[checkerId] = now;
-    const e = encodeConnection(this.native, conn);
-    const fd = this.prober.start(checkerId, e.sockaddr, e.bindSockaddr, e.ifname, conn.fwmark | 0, this.out, false);
+    // Registered once per checker (again after a reload, which brings new connections; and
+    // each time for an IPv6 bind_if target, whose interface index may change).
+    if (this.targetOf[checkerId] !== conn || encodingNeedsInterface(conn)) {
+      const e = encodeConnection(this.native, conn);
+      this.prober.setTarget(checkerId, e.sockaddr, e.bindSockaddr, e.ifname, conn.fwmark | 0);
+      this.targetOf[checkerId] = conn;
+    }
+    const fd = this.prober.startTarget(checkerId);
     if (fd < 0) {
       this.failSoon(checkerId);
       return;

@@ -336,6 +336,8 @@ test('native TCP_CHECK in a lab: outcomes, bind_if, fwmark, bindto, no fd leak',
     assert.equal(counter(lab, 'c', 'eth1_syn'), e1 + 1, 'bind_if eth1');
     assert.equal(counter(lab, 'c', 'marked_syn'), m0 + 1, 'fwmark');
     assert.equal((await probe.run(conn({ bindInterface: 'nosuch0' }), 1, 'lane')).first.reason, 'failed');
+    assert.equal((await probe.run(conn({ bindTo: { family: 4, address: S_ETH1, port: 0 } }), 1, 'lane')).first.reason, 'failed');
+    assert.equal((await probe.run(conn({ bindTo: { family: 4, address: C_ETH1, port: 0 } }), 1, 'lane')).first.reason, 'ok');
     for (const [c, reason] of [[conn(), 'ok'], [conn({ port: CLOSED }), 'failed'],
       [conn({ port: DROPPED, connectTimeoutUs: 50_000 }), 'timeout']] as const) {
       const a = await probe.run(c, 1000, 'lane');

@@ -25,6 +25,16 @@ class FakeProber implements TcpProber {
   failNext: number | undefined;
   closed = false;
   constructor(private readonly done: (n: number) => void, private readonly ids: Int32Array, private readonly errnos: Int32Array) {}
+  /** setTarget calls, in order: [id, sockaddr]. */
+  readonly registered: [number, Uint8Array][] = [];
+  setTarget(id: number, sockaddr: Uint8Array): number {
+    this.registered.push([id, sockaddr]);
+    return 0;
+  }
+  startTarget(id: number): number {
+    assert.ok(this.registered.some(([i]) => i === id), `no target registered for ${id}`);
+    return this.start(id);
+  }
   start(id: number): number {
     if (this.failNext !== undefined) {
       const e = this.failNext;
@@ -143,5 +153,23 @@ test('a start that fails is a failed check on the next turn; cancelAll silences 
   lane.start(7, conn(1_000_000, 0));
   await turn();
   assert.deepEqual(results.slice(1).map((r) => [r.id, r.ok]), [[7, false]], 'no destination port: failed');
+  lane.close();
+});
+
+test('a checker\'s target is registered once; a new connection (a reload) registers it again', async () => {
+  const { lane, prober, results } = setUp();
+  const c = conn(1_000_000, 8080);
+  for (let i = 0; i < 3; i++) {
+    lane.start(5, c);
+    prober.finish([[5, 0]]);
+  }
+  assert.equal(prober.registered.length, 1, 'one setTarget for three checks');
+  const moved = conn(1_000_000, 9090);
+  lane.start(5, moved);
+  assert.equal(prober.registered.length, 2);
+  // sockaddr_in: family (2 bytes, host order), then the port in network order.
+  assert.deepEqual([...(prober.registered[1]?.[1].subarray(2, 4) ?? [])], [9090 >> 8, 9090 & 0xff]);
+  prober.finish([[5, 0]]);
+  assert.equal(results.length, 4);
   lane.close();
 });
