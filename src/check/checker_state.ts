@@ -181,7 +181,7 @@ function copyState(s: CheckerState): MutableCheckerState {
 }
 
 /** Checker state `s` with another deadline (start, an ha_suspend-ed timer, engine stop). */
-export function withDeadline(s: CheckerState, deadlineUs: number | undefined): CheckerState {
+function withDeadline(s: CheckerState, deadlineUs: number | undefined): CheckerState {
   const n = copyState(s);
   n.deadlineUs = deadlineUs;
   return n;
