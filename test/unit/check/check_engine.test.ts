@@ -285,3 +285,19 @@ test('engineCheckerDeadlineUs and engineDueCheckers: each checker\'s deadline, a
   assert.deepEqual(engineDueCheckers(h.state, 7_000_000), [0]);
   assert.deepEqual(engineDueCheckers(h.state, 8_000_000), [0, 1]);
 });
+
+test('engine: a real server going down leaves the previous state untouched and shares the other real servers', () => {
+  const h = new Harness(planFrom(tcpService(TCP, '', 3))).start();
+  h.probe(0, true);
+  h.probe(0, false);
+  const before = h.state;
+  const snapshot = structuredClone(before.virtualServers);
+  h.probe(0, false); // the last retry fails: [10.0.0.2] is removed
+  assert.ok(h.logs().includes('Removing service [10.0.0.2]:tcp:80 from VS [10.0.0.1]:tcp:80'));
+  assert.deepEqual(before.virtualServers, snapshot, 'the input state was not changed');
+  const [was, now] = [before.virtualServers[0]?.realServers, h.state.virtualServers[0]?.realServers];
+  assert.notEqual(now?.[0], was?.[0], 'the changed real server is a new object');
+  assert.equal(now?.[0]?.alive, false);
+  assert.equal(now?.[1], was?.[1], 'an untouched real server is shared, not copied');
+  assert.equal(now?.[2], was?.[2]);
+});
